@@ -1,0 +1,42 @@
+"""Settings, read from ``EVROSTER_*`` environment variables once per process.
+
+Nothing here runs at import time: call :func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting of evroster; each maps to ``EVROSTER_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="EVROSTER_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./evroster.db",
+        description="SQLAlchemy URL. sqlite:///path (default) or postgresql://user@host/db.",
+    )
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
+    host: str = Field(default="127.0.0.1", description="Address `evroster serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `evroster serve` uses.")
+    workers: int = Field(default=1, ge=1, description="Worker processes of `evroster serve`.")
+    env: Literal["development", "production"] = Field(
+        default="development", description="`production` hides /docs details nowhere; see docs."
+    )
+    log_level: str = Field(default="INFO", description="Python logging level name.")
+    access_log: bool = Field(
+        default=True, description="Log one line per HTTP request (the `code` query is redacted)."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

@@ -1,0 +1,143 @@
+"""What services need from storage, as protocols; ``storage/sql`` implements them.
+
+Rows travel as plain dicts keyed by column name (snake_case). JSON-valued columns are
+decoded on management reads; only the hot path (``DocumentSource``) sees raw text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple, Protocol
+
+__all__ = [
+    "ChargerRepository",
+    "CustomerRepository",
+    "DocumentRows",
+    "DocumentSource",
+    "DriverRepository",
+    "GrantRepository",
+    "KeyRepository",
+    "Page",
+    "Row",
+    "SiteRepository",
+    "Store",
+    "TagRepository",
+    "UnitOfWork",
+]
+
+Row = dict[str, Any]
+Values = Mapping[str, Any]
+
+
+class Page(NamedTuple):
+    """One page of rows and the number of rows on all pages."""
+
+    items: list[Row]
+    total: int
+
+
+class CustomerRepository(Protocol):
+    def create(self, name: str) -> Row: ...
+    def get(self, customer_id: int) -> Row | None: ...
+
+
+class KeyRepository(Protocol):
+    def create(self, customer_id: int, values: Values) -> Row: ...
+    def by_key_id(self, key_id: str) -> Row | None: ...
+    def list(self, customer_id: int) -> list[Row]: ...
+    def revoke(self, customer_id: int, key_pk: int) -> bool: ...
+
+
+class SiteRepository(Protocol):
+    def lock_tree(self, customer_id: int) -> None: ...
+    def create(self, customer_id: int, values: Values) -> Row: ...
+    def get(self, customer_id: int, site_id: int) -> Row | None: ...
+    def by_external_id(self, customer_id: int, external_id: str) -> Row | None: ...
+    def page(self, customer_id: int, offset: int, limit: int) -> Page: ...
+    def update(self, customer_id: int, site_id: int, values: Values) -> Row: ...
+    def delete(self, customer_id: int, site_id: int) -> None: ...
+    def parent_of(self, customer_id: int, site_id: int) -> int | None: ...
+    def has_subsites(self, customer_id: int, site_id: int) -> bool: ...
+    def has_chargers(self, customer_id: int, site_id: int) -> bool: ...
+    def subtree(self, customer_id: int, site_id: int) -> list[Row]: ...
+    def chargers_in(self, customer_id: int, site_ids: list[int]) -> list[Row]: ...
+
+
+class ChargerRepository(Protocol):
+    def create(self, customer_id: int, values: Values, sockets: list[Values]) -> Row: ...
+    def get(self, customer_id: int, charger_id: str) -> Row | None: ...
+    def page(self, customer_id: int, offset: int, limit: int) -> Page: ...
+    def update(
+        self, customer_id: int, pk: int, values: Values, sockets: list[Values] | None
+    ) -> Row: ...
+    def delete(self, customer_id: int, pk: int) -> None: ...
+
+
+class DriverRepository(Protocol):
+    def create(self, customer_id: int, values: Values) -> Row: ...
+    def get(self, customer_id: int, driver_id: int) -> Row | None: ...
+    def by_external_id(self, customer_id: int, external_id: str) -> Row | None: ...
+    def page(self, customer_id: int, offset: int, limit: int, search: str | None) -> Page: ...
+    def update(self, customer_id: int, driver_id: int, values: Values) -> Row: ...
+    def delete(self, customer_id: int, driver_id: int) -> None: ...
+
+
+class TagRepository(Protocol):
+    def create(self, customer_id: int, driver_id: int, values: Values) -> Row: ...
+    def get(self, customer_id: int, tag_id: int) -> Row | None: ...
+    def by_key(self, customer_id: int, key: str) -> Row | None: ...
+    def update(self, customer_id: int, tag_id: int, values: Values) -> Row: ...
+    def delete(self, customer_id: int, tag_id: int) -> None: ...
+
+
+class GrantRepository(Protocol):
+    def grant_site(self, customer_id: int, driver_id: int, site_id: int) -> None: ...
+    def revoke_site(self, customer_id: int, driver_id: int, site_id: int) -> None: ...
+    def grant_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> None: ...
+    def revoke_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """The repositories, all inside one database transaction."""
+
+    customers: CustomerRepository
+    keys: KeyRepository
+    sites: SiteRepository
+    chargers: ChargerRepository
+    drivers: DriverRepository
+    tags: TagRepository
+    grants: GrantRepository
+
+
+class DocumentRows(NamedTuple):
+    """Everything one driver document is made of, read in one snapshot.
+
+    Tuples are in the column order documented in ``storage/sql/documents.py``;
+    timestamps are already RFC 3339 strings and JSON columns raw JSON text.
+    """
+
+    driver: tuple[Any, ...]
+    tags: list[tuple[Any, ...]]
+    sites: list[tuple[Any, ...]]
+    chargers: list[tuple[Any, ...]]
+    sockets: list[tuple[Any, ...]]
+
+
+class DocumentSource(Protocol):
+    """The read side of the hot path: raw rows, no ORM, no validation."""
+
+    def principal(self, key_id: str) -> tuple[Any, ...] | None: ...
+    def by_tag_key(self, customer_id: int, key: str) -> DocumentRows | None: ...
+    def by_driver_id(self, customer_id: int, driver_id: int) -> DocumentRows | None: ...
+
+
+class Store(Protocol):
+    """A database: units of work for management, a document source for the hot path."""
+
+    documents: DocumentSource
+
+    def transaction(self, write: bool = True) -> AbstractContextManager[UnitOfWork]: ...
+    def close(self) -> None: ...
+
+

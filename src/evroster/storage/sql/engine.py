@@ -1,0 +1,69 @@
+"""Engine factory: one place that knows how SQLite and PostgreSQL differ in set-up."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+__all__ = ["create_engine", "normalize_url"]
+
+
+def normalize_url(url: str) -> str:
+    """Pick our drivers: ``postgresql://`` means psycopg 3; SQLite stays the stdlib module."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # WAL lets readers proceed while one writer commits; NORMAL is durable in WAL mode
+    # across application crashes (only an OS crash can lose the last transactions).
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def create_engine(url: str, pool_size: int = 10, read_only: bool = False) -> Engine:
+    """An engine for ``url`` with the settings evroster relies on.
+
+    ``read_only`` (PostgreSQL) makes every transaction REPEATABLE READ and read-only, for
+    readers that must see one snapshot across several statements.
+    """
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        # pysqlite's own transaction handling defers BEGIN; let SQLAlchemy issue it so
+        # that a unit of work is one real transaction.
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+
+        @sa.event.listens_for(engine, "connect")
+        def _no_pysqlite_begin(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            # A writer takes the write lock up front: upgrading a read transaction later
+            # fails at once with SQLITE_BUSY instead of waiting for busy_timeout.
+            write = conn.get_execution_options().get("evroster_write", True)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    engine = sa.create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=10
+    )
+    if read_only:
+
+        @sa.event.listens_for(engine, "connect")
+        def _snapshot_reads(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            dbapi_conn.read_only = True
+
+    return engine

@@ -1,0 +1,122 @@
+"""The site tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from evroster.storage.base import Page, Row, Values
+from evroster.storage.sql.common import fetch_page, one_or_none, rows
+from evroster.storage.sql.tables import chargers, customers, sites
+
+__all__ = ["SqlSites"]
+
+
+class SqlSites:
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def lock_tree(self, customer_id: int) -> None:
+        # Serialises tree moves per customer on PostgreSQL, so that two concurrent moves
+        # cannot build a loop together; SQLite writers are serial already and SQLAlchemy
+        # renders no FOR UPDATE there.
+        self._conn.execute(
+            sa.select(customers.c.id).where(customers.c.id == customer_id).with_for_update()
+        )
+
+    def create(self, customer_id: int, values: Values) -> Row:
+        result = self._conn.execute(
+            sites.insert().values(customer_id=customer_id, **values).returning(*sites.c)
+        )
+        row = one_or_none(result)
+        assert row is not None
+        return row
+
+    def get(self, customer_id: int, site_id: int) -> Row | None:
+        return one_or_none(
+            self._conn.execute(
+                sites.select().where(sites.c.customer_id == customer_id, sites.c.id == site_id)
+            )
+        )
+
+    def by_external_id(self, customer_id: int, external_id: str) -> Row | None:
+        return one_or_none(
+            self._conn.execute(
+                sites.select().where(
+                    sites.c.customer_id == customer_id, sites.c.external_id == external_id
+                )
+            )
+        )
+
+    def page(self, customer_id: int, offset: int, limit: int) -> Page:
+        query: sa.Select[Any] = (
+            sites.select().where(sites.c.customer_id == customer_id).order_by(sites.c.id)
+        )
+        return fetch_page(self._conn, query, offset, limit)
+
+    def update(self, customer_id: int, site_id: int, values: Values) -> Row:
+        result = self._conn.execute(
+            sites.update()
+            .where(sites.c.customer_id == customer_id, sites.c.id == site_id)
+            .values(**values)
+            .returning(*sites.c)
+        )
+        row = one_or_none(result)
+        assert row is not None
+        return row
+
+    def delete(self, customer_id: int, site_id: int) -> None:
+        self._conn.execute(
+            sites.delete().where(sites.c.customer_id == customer_id, sites.c.id == site_id)
+        )
+
+    def parent_of(self, customer_id: int, site_id: int) -> int | None:
+        parent = self._conn.execute(
+            sa.select(sites.c.parent_id).where(
+                sites.c.customer_id == customer_id, sites.c.id == site_id
+            )
+        ).scalar_one_or_none()
+        return None if parent is None else int(parent)
+
+    def has_subsites(self, customer_id: int, site_id: int) -> bool:
+        return self._exists(
+            sa.select(sites.c.id).where(
+                sites.c.customer_id == customer_id, sites.c.parent_id == site_id
+            )
+        )
+
+    def has_chargers(self, customer_id: int, site_id: int) -> bool:
+        return self._exists(
+            sa.select(chargers.c.id).where(
+                chargers.c.customer_id == customer_id, chargers.c.site_id == site_id
+            )
+        )
+
+    def subtree(self, customer_id: int, site_id: int) -> list[Row]:
+        """The site and all sites below it, ordered by id."""
+        tree = (
+            sa.select(sites.c.id)
+            .where(sites.c.customer_id == customer_id, sites.c.id == site_id)
+            .cte("tree", recursive=True)
+        )
+        tree = tree.union(
+            sa.select(sites.c.id).where(
+                sites.c.customer_id == customer_id, sites.c.parent_id == tree.c.id
+            )
+        )
+        query = sites.select().where(sites.c.id.in_(sa.select(tree.c.id))).order_by(sites.c.id)
+        return rows(self._conn.execute(query))
+
+    def chargers_in(self, customer_id: int, site_ids: list[int]) -> list[Row]:
+        query = (
+            sa.select(chargers.c.id, chargers.c.charger_id, chargers.c.charger_name,
+                      chargers.c.site_id, chargers.c.active_connection,
+                      chargers.c.charger_status)
+            .where(chargers.c.customer_id == customer_id, chargers.c.site_id.in_(site_ids))
+            .order_by(chargers.c.id)
+        )
+        return rows(self._conn.execute(query))
+
+    def _exists(self, query: sa.Select[Any]) -> bool:
+        return self._conn.execute(sa.select(sa.exists(query))).scalar_one() is True

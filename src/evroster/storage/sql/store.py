@@ -1,0 +1,69 @@
+"""The SQL store: units of work over one engine, plus the hot-path document reader."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from evroster.errors import Conflict
+from evroster.storage.sql.chargers import SqlChargers
+from evroster.storage.sql.customers import SqlCustomers, SqlKeys
+from evroster.storage.sql.documents import SqlDocuments
+from evroster.storage.sql.drivers import SqlDrivers, SqlGrants, SqlTags
+from evroster.storage.sql.engine import create_engine
+from evroster.storage.sql.sites import SqlSites
+
+__all__ = ["SqlStore", "SqlUnitOfWork"]
+
+
+@dataclass(slots=True)
+class SqlUnitOfWork:
+    customers: SqlCustomers
+    keys: SqlKeys
+    sites: SqlSites
+    chargers: SqlChargers
+    drivers: SqlDrivers
+    tags: SqlTags
+    grants: SqlGrants
+
+    @classmethod
+    def on(cls, conn: sa.Connection) -> SqlUnitOfWork:
+        return cls(
+            SqlCustomers(conn), SqlKeys(conn), SqlSites(conn), SqlChargers(conn),
+            SqlDrivers(conn), SqlTags(conn), SqlGrants(conn),
+        )
+
+
+class SqlStore:
+    """SQLite or PostgreSQL, chosen by the URL."""
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.engine: Engine = create_engine(url, pool_size)
+        self.dialect = self.engine.dialect.name
+        self._read_engine = (
+            self.engine if self.dialect == "sqlite" else create_engine(url, pool_size, True)
+        )
+        self.documents = SqlDocuments(self._read_engine)
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[SqlUnitOfWork]:
+        """One database transaction: committed when the block ends, rolled back on error.
+
+        A uniqueness violation that slipped past the services' own checks (two
+        concurrent writers) surfaces as :class:`Conflict`.
+        """
+        with self.engine.connect().execution_options(evroster_write=write) as conn:
+            try:
+                with conn.begin():
+                    yield SqlUnitOfWork.on(conn)
+            except sa.exc.IntegrityError as exc:
+                raise Conflict("The change conflicts with existing data") from exc
+
+    def close(self) -> None:
+        self.documents.close()
+        self.engine.dispose()
+        self._read_engine.dispose()
