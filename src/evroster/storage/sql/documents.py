@@ -93,13 +93,24 @@ class _Sql:
             " s.payer_id, s.cost_id, s.cost_name, s.payment_recipient_id"
             " FROM sub JOIN sites s ON s.id = sub.id"
         )
+        self.subtree = self.sites.replace(
+            "SELECT site_id, 1 FROM site_grants WHERE driver_id = ?",
+            "SELECT id, 1 FROM sites WHERE customer_id = ? AND id = ?",
+        )
         cols = _CHARGER.format(last_seen=ts("c.last_seen"))
-        self.chargers = (
+        in_sites = (
             f"SELECT 0, {cols} FROM chargers c JOIN sites g ON g.id = c.site_id"
             f" WHERE c.customer_id = ? AND {_in_list(dialect, 'c.site_id')}"
-            f" UNION ALL SELECT 1, {cols} FROM charger_grants x"
+        )
+        self.chargers_in_sites = in_sites
+        self.chargers = (
+            f"{in_sites} UNION ALL SELECT 1, {cols} FROM charger_grants x"
             " JOIN chargers c ON c.id = x.charger_pk JOIN sites g ON g.id = c.site_id"
             " WHERE x.driver_id = ?"
+        )
+        self.chargers_by_pk = (
+            f"SELECT 1, {cols} FROM chargers c JOIN sites g ON g.id = c.site_id"
+            f" WHERE c.customer_id = ? AND {_in_list(dialect, 'c.id')} ORDER BY c.id"
         )
         self.sockets = (
             f"SELECT {_SOCKET.format(last_updated=ts('last_updated'))} FROM sockets"
@@ -143,6 +154,38 @@ class SqlDocuments:
             lambda cur: self._read(cur, self._sql.driver_by_id, customer_id, driver_id)
         )
 
+    def site_tree(self, customer_id: int, site_id: int) -> DocumentRows:
+        """The site (flagged granted) with its whole subtree, chargers and sockets."""
+
+        def work(cur: Any) -> DocumentRows:
+            cur.execute(self._sql.subtree, (customer_id, site_id, customer_id))
+            sites = cur.fetchall()
+            site_ids = [s[1] for s in sites]
+            cur.execute(self._sql.chargers_in_sites, (customer_id, self._list(site_ids)))
+            chargers = cur.fetchall()
+            return DocumentRows(None, [], sites, chargers, self._sockets(cur, chargers))
+
+        result: DocumentRows = self._run(work)
+        return result
+
+    def chargers(self, customer_id: int, pks: list[int]) -> DocumentRows:
+        """Chargers by primary key (flagged direct), in key order, with their sockets."""
+
+        def work(cur: Any) -> DocumentRows:
+            cur.execute(self._sql.chargers_by_pk, (customer_id, self._list(pks)))
+            chargers = cur.fetchall()
+            return DocumentRows(None, [], [], chargers, self._sockets(cur, chargers))
+
+        result: DocumentRows = self._run(work)
+        return result
+
+    def _sockets(self, cur: Any, chargers: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if not chargers:
+            return []
+        cur.execute(self._sql.sockets, (self._list([c[1] for c in chargers]),))
+        found: list[tuple[Any, ...]] = cur.fetchall()
+        return found
+
     def _read(self, cur: Any, driver_sql: str, customer_id: int, ref: Any) -> DocumentRows | None:
         sql = self._sql
         driver = _fetchone(cur, driver_sql, (customer_id, ref))
@@ -156,11 +199,7 @@ class SqlDocuments:
         site_ids = [s[1] for s in sites]
         cur.execute(sql.chargers, (customer_id, self._list(site_ids), driver_id))
         chargers = cur.fetchall()
-        sockets: list[tuple[Any, ...]] = []
-        if chargers:
-            cur.execute(sql.sockets, (self._list([c[1] for c in chargers]),))
-            sockets = cur.fetchall()
-        return DocumentRows(driver, tags, sites, chargers, sockets)
+        return DocumentRows(driver, tags, sites, chargers, self._sockets(cur, chargers))
 
     def _list(self, ids: list[int]) -> Any:
         return orjson.dumps(ids).decode() if self._dialect == "sqlite" else ids

@@ -93,30 +93,5 @@ class SqlSites:
             )
         )
 
-    def subtree(self, customer_id: int, site_id: int) -> list[Row]:
-        """The site and all sites below it, ordered by id."""
-        tree = (
-            sa.select(sites.c.id)
-            .where(sites.c.customer_id == customer_id, sites.c.id == site_id)
-            .cte("tree", recursive=True)
-        )
-        tree = tree.union(
-            sa.select(sites.c.id).where(
-                sites.c.customer_id == customer_id, sites.c.parent_id == tree.c.id
-            )
-        )
-        query = sites.select().where(sites.c.id.in_(sa.select(tree.c.id))).order_by(sites.c.id)
-        return rows(self._conn.execute(query))
-
-    def chargers_in(self, customer_id: int, site_ids: list[int]) -> list[Row]:
-        query = (
-            sa.select(chargers.c.id, chargers.c.charger_id, chargers.c.charger_name,
-                      chargers.c.site_id, chargers.c.active_connection,
-                      chargers.c.charger_status)
-            .where(chargers.c.customer_id == customer_id, chargers.c.site_id.in_(site_ids))
-            .order_by(chargers.c.id)
-        )
-        return rows(self._conn.execute(query))
-
     def _exists(self, query: sa.Select[Any]) -> bool:
         return self._conn.execute(sa.select(sa.exists(query))).scalar_one() is True

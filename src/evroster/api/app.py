@@ -1,0 +1,102 @@
+"""The ASGI application: hot routes, the management API, and the one error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+
+import evroster
+from evroster.api.hot import hot_routes
+from evroster.api.openapi import build_openapi
+from evroster.api.problems import problem, problem_for
+from evroster.api.routes import chargers, drivers, sites
+from evroster.config import Settings, get_settings
+from evroster.errors import EvrosterError, FieldError
+from evroster.services.documents import ROUTE_ERRORS
+from evroster.services.rules import BODY_ERRORS
+from evroster.storage.base import Store
+from evroster.storage.sql.store import SqlStore
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """\
+The registry of EV drivers and their charging tokens.
+
+Authenticate with an `X-API-Key` header, or eMabler v1's `code` and `clientId` query
+parameters. Errors are `application/problem+json`; send `Accept: text/plain` to get
+the `detail` text alone, as eMabler v1 clients expect.
+"""
+
+
+async def _evroster_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EvrosterError)
+    return problem_for(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        FieldError(".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()
+    ]
+    in_body = any(e["loc"] and e["loc"][0] == "body" for e in exc.errors())
+    return problem(request, 400, BODY_ERRORS if in_body else ROUTE_ERRORS, errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return problem(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # Never echo the exception: it may hold data of the request or of the database.
+    return problem(request, 500, "Internal server error")
+
+
+_HANDLERS = {
+    EvrosterError: _evroster_error,
+    RequestValidationError: _validation_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
+    """The application; ``store`` defaults to the database of ``settings``."""
+    settings = settings or get_settings()
+    the_store = store or SqlStore(settings.database_url, settings.db_pool_size)
+
+    api = FastAPI(
+        title="evroster",
+        version=evroster.__version__,
+        description=_DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        exception_handlers=_HANDLERS,  # type: ignore[arg-type]
+    )
+    for module in (sites, chargers, drivers):
+        api.include_router(module.router)
+    api.openapi = lambda: build_openapi(api)  # type: ignore[method-assign]
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        the_store.close()
+
+    app = Starlette(
+        routes=[*hot_routes(), Mount("", app=api)],
+        exception_handlers=_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    inline = getattr(the_store, "dialect", "sqlite") == "sqlite"
+    for target in (app, api):
+        target.state.store = the_store
+        target.state.inline_reads = inline
+    return app

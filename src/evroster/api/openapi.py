@@ -1,0 +1,85 @@
+"""The OpenAPI document: FastAPI's, plus the hot routes that bypass FastAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from evroster.api.schemas.documents import DriverDocument
+
+__all__ = ["build_openapi"]
+
+_REF = "#/components/schemas/{model}"
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}},
+            "text/plain": {"schema": {"type": "string", "example": description}},
+        },
+    }
+
+
+def _auth_parameters() -> list[dict[str, Any]]:
+    return [
+        {"name": "x-api-key", "in": "header", "required": False, "schema": {"type": "string"},
+         "description": "An API key of the customer"},
+        {"name": "code", "in": "query", "required": False, "schema": {"type": "string"},
+         "description": "eMabler v1: the API key, if no X-API-Key header"},
+        {"name": "clientId", "in": "query", "required": False, "schema": {"type": "string"},
+         "description": "eMabler v1: the customer id the key belongs to"},
+    ]
+
+
+def _document_get(summary: str, description: str, param: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "tags": ["drivers"],
+        "summary": summary,
+        "description": description,
+        "operationId": summary.lower().replace(" ", "_"),
+        "parameters": [param, *_auth_parameters()],
+        "responses": {
+            "200": {
+                "description": "The driver with all its tags, sites (with subsites) and chargers",
+                "content": {"application/json": {"schema": {"$ref": _REF.format(
+                    model="DriverDocument")}}},
+            },
+            "400": _problem("Errors in the route parameters"),
+            "401": _problem("Customer not found or not authorised"),
+            "404": _problem("Driver not found in the list of drivers of the customer"),
+        },
+    }
+
+
+def build_openapi(api: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema with the two document routes and their models merged in."""
+    if api.openapi_schema:
+        return api.openapi_schema
+    schema = get_openapi(
+        title=api.title, version=api.version, description=api.description, routes=api.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    document = DriverDocument.model_json_schema(ref_template=_REF, mode="serialization")
+    components.update(document.pop("$defs", {}))
+    components["DriverDocument"] = document
+    paths = schema.setdefault("paths", {})
+    paths.setdefault("/api/v1/drivers/by-idtag/{idTag}", {})["get"] = _document_get(
+        "Get driver by idTag",
+        "The driver holding this idTag. Matching ignores case, and hex byte pairs match "
+        "with or without separators (`04:a2:3b:1c` = `04A23B1C`). Blocked, expired and "
+        "not-yet-valid tags still find their driver: this is a lookup, not an authorization.",
+        {"name": "idTag", "in": "path", "required": True,
+         "schema": {"type": "string", "minLength": 1, "maxLength": 36}},
+    )
+    paths.setdefault("/api/v1/drivers/{driver_id}", {})["get"] = _document_get(
+        "Get driver",
+        "The same document as the idTag lookup, by the driver's id.",
+        {"name": "driver_id", "in": "path", "required": True,
+         "schema": {"type": "integer", "minimum": 1}},
+    )
+    api.openapi_schema = schema
+    return schema

@@ -1,0 +1,5 @@
+"""Management routes, one module per resource."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

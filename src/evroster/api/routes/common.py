@@ -1,0 +1,49 @@
+"""Pieces every management route module uses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Path
+from starlette.responses import Response
+
+from evroster.api.schemas.common import Problem
+
+__all__ = ["ERRORS", "IdPath", "created", "json_response"]
+
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        400: "Errors in the route parameters / Errors in the body request",
+        401: "Customer not found or not authorised",
+        403: "A read key tried to write",
+        404: "Not found (also an object of another customer)",
+        409: "Conflicts with existing data",
+    }
+    return {
+        code: {
+            "model": Problem,
+            "description": text[code],
+            "content": {"application/problem+json": {}, "text/plain": {}},
+        }
+        for code in codes
+    }
+
+
+ERRORS = {
+    "read": _errors(400, 401, 404),
+    "write": _errors(400, 401, 403, 404, 409),
+    "list": _errors(400, 401),
+}
+
+
+def json_response(body: Any, status: int = 200, location: str | None = None) -> Response:
+    headers = {"Location": location} if location else None
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+def created(body: Any, location: str) -> Response:
+    return json_response(body, 201, location)

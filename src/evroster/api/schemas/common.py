@@ -1,0 +1,90 @@
+"""Bases shared by the request and response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
+from pydantic.alias_generators import to_camel
+
+from evroster.domain.times import format_timestamp
+
+__all__ = [
+    "FieldErrorOut",
+    "Id",
+    "Input",
+    "Int32",
+    "Int64",
+    "LongText",
+    "Output",
+    "Page",
+    "Problem",
+    "ShortText",
+    "Text",
+    "Timestamp",
+    "TimestampIn",
+]
+
+T = TypeVar("T")
+
+
+class Input(BaseModel):
+    """A request body: camelCase, unknown fields refused rather than dropped."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False)
+
+
+class Output(BaseModel):
+    """A response body: camelCase, exactly these fields."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+TimestampIn = AwareDatetime
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(format_timestamp, return_type=str),
+    Field(examples=["2024-12-04T11:51:42.899Z"]),
+]
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Page(Output, Generic[T]):
+    """eMabler v2's paging envelope."""
+
+    page: int
+    limit: int
+    total_records: int
+    has_next_page: bool
+    has_previous_page: bool
+    items: list[T]
+
+
+class FieldErrorOut(Output):
+    field: str = Field(examples=["body.name"])
+    message: str
+
+
+class Problem(Output):
+    """RFC 9457 problem details; with ``Accept: text/plain`` only ``detail``, as text."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = Field(examples=["Errors in the body request"])
+    errors: list[FieldErrorOut] | None = None

@@ -1,0 +1,125 @@
+"""The ``evroster`` command: serve, migrate, customers, keys, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from evroster.config import Settings, get_settings
+from evroster.errors import EvrosterError
+from evroster.logging import RedactSecrets, configure_logging
+from evroster.services import keys
+from evroster.storage.migrations import upgrade
+from evroster.storage.sql.store import SqlStore
+
+__all__ = ["main"]
+
+
+def _print(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2) + "\n")
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    upgrade(settings.database_url)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    config = uvicorn.Config(
+        "evroster.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers or settings.workers,
+        access_log=settings.access_log,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn configures its loggers when the server starts; redact from then on.
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(RedactSecrets())
+    if config.workers > 1:
+        sock = config.bind_socket()
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, target=server.run, sockets=[sock]).run()
+    else:
+        server.run()
+    return 0
+
+
+def _demo(store: SqlStore) -> int:
+    from evroster.services.demo import load_demo
+
+    result = load_demo(store)
+    if result is None:
+        sys.stderr.write("The database already holds customers; demo data not loaded.\n")
+        return 0
+    _print(result)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evroster", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply migrations, then serve HTTP")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    sub.add_parser("migrate", help="apply pending database migrations")
+    customers = sub.add_parser("customers", help="manage customers").add_subparsers(
+        dest="action", required=True
+    )
+    create = customers.add_parser("create", help="create a customer and its first admin key")
+    create.add_argument("--name", required=True)
+    key_cmd = sub.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    kc = key_cmd.add_parser("create", help="issue a key (shown once)")
+    kc.add_argument("--customer", type=int, required=True)
+    kc.add_argument("--role", choices=["admin", "read"], default="read")
+    kc.add_argument("--label")
+    kl = key_cmd.add_parser("list", help="list a customer's keys (no secrets)")
+    kl.add_argument("--customer", type=int, required=True)
+    kr = key_cmd.add_parser("revoke", help="revoke a key by its id")
+    kr.add_argument("--customer", type=int, required=True)
+    kr.add_argument("key", type=int)
+    sub.add_parser("demo", help="load a demo operator into an empty database")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if args.command == "serve":
+        return _serve(settings, args)
+    upgrade(settings.database_url)
+    if args.command == "migrate":
+        return 0
+    store = SqlStore(settings.database_url)
+    try:
+        if args.command == "demo":
+            return _demo(store)
+        if args.command == "customers":
+            _print(keys.create_customer(store, args.name))
+        elif args.action == "create":
+            _print(keys.issue_key(store, args.customer, args.role, args.label))
+        elif args.action == "list":
+            _print(keys.list_keys(store, args.customer))
+        else:
+            keys.revoke_key(store, args.customer, args.key)
+            _print({"revoked": args.key})
+        return 0
+    except EvrosterError as exc:
+        sys.stderr.write(f"evroster: {exc.detail}\n")
+        return 1
+    finally:
+        store.close()

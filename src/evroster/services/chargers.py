@@ -1,0 +1,70 @@
+"""Chargers and their sockets, as the operator configures them.
+
+The live fields (connection, status, last seen) belong to the charging protocol and
+are not writable here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evroster.errors import Conflict
+from evroster.services.rules import invalid, require, require_site
+from evroster.storage.base import Page, Row, Store
+
+__all__ = ["create_charger", "delete_charger", "find_charger", "list_chargers", "update_charger"]
+
+
+def _sockets(values: dict[str, Any]) -> list[dict[str, Any]] | None:
+    sockets: list[dict[str, Any]] | None = values.pop("sockets", None)
+    if sockets is not None:
+        ids = [s["id"] for s in sockets]
+        if len(set(ids)) != len(ids):
+            raise invalid("sockets", "socket ids must be unique within a charger")
+    return sockets
+
+
+def create_charger(store: Store, customer_id: int, values: dict[str, Any]) -> Row:
+    """Create a charger in the site ``site_id``; ``charger_id`` is unique per customer."""
+    values = dict(values)
+    sockets = _sockets(values) or []
+    with store.transaction() as uow:
+        require_site(uow, customer_id, values["site_id"], "groupId")
+        if uow.chargers.get(customer_id, values["charger_id"]) is not None:
+            raise Conflict(f"A charger with chargerId {values['charger_id']!r} already exists")
+        return uow.chargers.create(customer_id, values, sockets)
+
+
+def find_charger(store: Store, customer_id: int, charger_id: str) -> Row:
+    with store.transaction(write=False) as uow:
+        return require(uow.chargers.get(customer_id, charger_id), "Charger")
+
+
+def list_chargers(store: Store, customer_id: int, offset: int, limit: int) -> Page:
+    """A page of charger primary keys, in key order."""
+    with store.transaction(write=False) as uow:
+        return uow.chargers.page(customer_id, offset, limit)
+
+
+def update_charger(store: Store, customer_id: int, charger_id: str, values: dict[str, Any]) -> Row:
+    """Change a charger; ``sockets``, when given, replaces the list (matched by socket id)."""
+    values = dict(values)
+    sockets = _sockets(values)
+    with store.transaction() as uow:
+        current = require(uow.chargers.get(customer_id, charger_id), "Charger")
+        if "site_id" in values:
+            if values["site_id"] is None:
+                raise invalid("groupId", "a charger must stand in a site")
+            require_site(uow, customer_id, values["site_id"], "groupId")
+        new_id = values.get("charger_id")
+        if new_id is not None and new_id != charger_id:
+            if uow.chargers.get(customer_id, new_id) is not None:
+                raise Conflict(f"A charger with chargerId {new_id!r} already exists")
+        return uow.chargers.update(customer_id, current["id"], values, sockets)
+
+
+def delete_charger(store: Store, customer_id: int, charger_id: str) -> None:
+    """Delete a charger with its sockets and the grants on it."""
+    with store.transaction() as uow:
+        current = require(uow.chargers.get(customer_id, charger_id), "Charger")
+        uow.chargers.delete(customer_id, current["id"])

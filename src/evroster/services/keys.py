@@ -1,0 +1,111 @@
+"""Customers' API keys: issuing, checking and revoking them.
+
+A key reads ``evr_<key id>_<secret>``. The key id is public and indexed; the secret
+(256 random bits) is stored only as a salted SHA-256 and compared in constant time.
+A slow password hash would add nothing for a secret this long and cost every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from evroster.domain.times import format_timestamp
+from evroster.errors import NotFound, Unauthorized
+from evroster.storage.base import DocumentSource, Row, Store
+
+__all__ = [
+    "UNAUTHORIZED",
+    "Principal",
+    "Role",
+    "authenticate",
+    "create_customer",
+    "issue_key",
+    "list_keys",
+    "revoke_key",
+]
+
+Role = Literal["admin", "read"]
+UNAUTHORIZED = "Customer not found or not authorised"
+_PREFIX = "evr_"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a customer, with the rights of one of its keys."""
+
+    customer_id: int
+    role: Role
+
+    @property
+    def can_write(self) -> bool:
+        return self.role == "admin"
+
+
+def _hash(salt: str, secret: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
+
+
+def issue_key(store: Store, customer_id: int, role: Role, label: str | None = None) -> Row:
+    """A new key for the customer; the returned row carries ``api_key``, shown only now."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    salt = secrets.token_hex(16)
+    with store.transaction() as uow:
+        if uow.customers.get(customer_id) is None:
+            raise NotFound(f"Customer {customer_id} not found")
+        row = uow.keys.create(
+            customer_id,
+            {"key_id": key_id, "salt": salt, "secret_hash": _hash(salt, secret),
+             "role": role, "label": label},
+        )
+    return {"id": row["id"], "customerId": customer_id, "role": role, "label": label,
+            "apiKey": f"{_PREFIX}{key_id}_{secret}"}
+
+
+def create_customer(store: Store, name: str) -> Row:
+    """A new customer with one admin key: ``{"id", "apiKey"}``."""
+    with store.transaction() as uow:
+        customer = uow.customers.create(name)
+    key = issue_key(store, customer["id"], "admin", "created with the customer")
+    return {"id": customer["id"], "apiKey": key["apiKey"]}
+
+
+def list_keys(store: Store, customer_id: int) -> list[Row]:
+    """The customer's keys, without secrets."""
+    with store.transaction(write=False) as uow:
+        return [
+            {"id": r["id"], "keyId": r["key_id"], "role": r["role"], "label": r["label"],
+             "createdAt": format_timestamp(r["created_at"]),
+             "revokedAt": format_timestamp(r["revoked_at"])}
+            for r in uow.keys.list(customer_id)
+        ]
+
+
+def revoke_key(store: Store, customer_id: int, key_pk: int) -> None:
+    """Revoke a key of the customer; a key already revoked or unknown is NotFound."""
+    with store.transaction() as uow:
+        if not uow.keys.revoke(customer_id, key_pk):
+            raise NotFound(f"No active key {key_pk} for customer {customer_id}")
+
+
+def authenticate(source: DocumentSource, api_key: str | None, client_id: str | None) -> Principal:
+    """The principal for a presented key, or :class:`Unauthorized`.
+
+    ``client_id`` is eMabler's ``clientId``: when given it must name the key's customer.
+    """
+    if not api_key or not api_key.startswith(_PREFIX):
+        raise Unauthorized(UNAUTHORIZED)
+    key_id, _, secret = api_key[len(_PREFIX):].partition("_")
+    found = source.principal(key_id) if secret else None
+    if found is None:
+        raise Unauthorized(UNAUTHORIZED)
+    customer_id, role, salt, secret_hash, active = found
+    if not (hmac.compare_digest(_hash(salt, secret), secret_hash) and active):
+        raise Unauthorized(UNAUTHORIZED)
+    if client_id is not None and client_id.strip() != str(customer_id):
+        raise Unauthorized(UNAUTHORIZED)
+    return Principal(int(customer_id), role)

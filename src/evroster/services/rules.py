@@ -1,0 +1,36 @@
+"""Small checks shared by the services, raising the error tree's exceptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from evroster.errors import FieldError, InvalidInput, NotFound
+from evroster.storage.base import Row, UnitOfWork
+
+__all__ = ["BODY_ERRORS", "require", "require_site", "invalid", "check_validity_window"]
+
+BODY_ERRORS = "Errors in the body request"
+
+
+def invalid(field: str, message: str) -> InvalidInput:
+    """A 400 for one field of the body."""
+    return InvalidInput(BODY_ERRORS, [FieldError(field, message)])
+
+
+def require(row: Row | None, what: str) -> Row:
+    """The row, or :class:`NotFound` naming ``what``."""
+    if row is None:
+        raise NotFound(f"{what} not found")
+    return row
+
+
+def require_site(uow: UnitOfWork, customer_id: int, site_id: Any, field: str) -> None:
+    """A site referenced from a body must exist for this customer (else 400 on ``field``)."""
+    if site_id is not None and uow.sites.get(customer_id, site_id) is None:
+        raise invalid(field, f"no site with id {site_id}")
+
+
+def check_validity_window(start: datetime | None, expiry: datetime | None) -> None:
+    if start is not None and expiry is not None and start > expiry:
+        raise invalid("startDate", "startDate is after expiringDate")
