@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from evroster.config import Settings, get_settings
@@ -55,12 +56,24 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(store: SqlStore) -> int:
+def _demo(store: SqlStore, credentials: str | None) -> int:
     from evroster.services.demo import load_demo
 
     result = load_demo(store)
+    saved = Path(credentials) if credentials else None
     if result is None:
-        sys.stderr.write("The database already holds customers; demo data not loaded.\n")
+        sys.stderr.write("The database already holds customers: demo data not loaded.\n")
+        if saved is not None and saved.exists():
+            # Keys are shown once; make run keeps the demo's in a local file to show again.
+            sys.stderr.write(f"Demo credentials from {saved}:\n")
+            result = json.loads(saved.read_text())
+            sys.stderr.write(f"  {result['curl']}\n")
+        return 0
+    if saved is not None:
+        saved.write_text(json.dumps(result, indent=2) + "\n")
+        saved.chmod(0o600)
+        sys.stderr.write(f"Demo operator loaded; its keys are saved in {saved}.\n")
+        sys.stderr.write(f"Try:\n  {result['curl']}\n")
         return 0
     _print(result)
     return 0
@@ -91,7 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     kr = key_cmd.add_parser("revoke", help="revoke a key by its id")
     kr.add_argument("--customer", type=int, required=True)
     kr.add_argument("key", type=int)
-    sub.add_parser("demo", help="load a demo operator into an empty database")
+    demo = sub.add_parser("demo", help="load a demo operator into an empty database")
+    demo.add_argument(
+        "--credentials", metavar="FILE", help="save the demo keys to FILE instead of printing them"
+    )
     return parser
 
 
@@ -107,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = SqlStore(settings.database_url)
     try:
         if args.command == "demo":
-            return _demo(store)
+            return _demo(store, args.credentials)
         if args.command == "customers":
             _print(keys.create_customer(store, args.name))
         elif args.action == "create":

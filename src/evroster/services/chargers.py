@@ -6,13 +6,21 @@ are not writable here.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from evroster.errors import Conflict
 from evroster.services.rules import invalid, require, require_site
 from evroster.storage.base import Page, Row, Store
 
-__all__ = ["create_charger", "delete_charger", "find_charger", "list_chargers", "update_charger"]
+__all__ = [
+    "create_charger",
+    "delete_charger",
+    "find_charger",
+    "list_chargers",
+    "record_live_state",
+    "update_charger",
+]
 
 
 def _sockets(values: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -68,3 +76,32 @@ def delete_charger(store: Store, customer_id: int, charger_id: str) -> None:
     with store.transaction() as uow:
         current = require(uow.chargers.get(customer_id, charger_id), "Charger")
         uow.chargers.delete(customer_id, current["id"])
+
+
+def record_live_state(
+    store: Store,
+    customer_id: int,
+    charger_id: str,
+    *,
+    connected: bool,
+    seen_at: datetime,
+    message: str | None = None,
+    charger_status: str | None = None,
+    socket_status: dict[int, str | None] | None = None,
+) -> None:
+    """What the charging protocol learned: connection, last message, statuses.
+
+    Only the charging protocol (and tests standing in for it) calls this; the
+    management API cannot write these fields.
+    """
+    with store.transaction() as uow:
+        current = require(uow.chargers.get(customer_id, charger_id), "Charger")
+        values: dict[str, Any] = {"active_connection": connected, "last_seen": seen_at}
+        if message is not None:
+            values["last_message"] = message
+        if charger_status is not None:
+            values["charger_status"] = charger_status
+        uow.chargers.set_live(customer_id, current["id"], values)
+        for socket_id, status in (socket_status or {}).items():
+            if not uow.chargers.set_socket_status(current["id"], socket_id, status):
+                raise invalid("socket", f"charger {charger_id} has no socket {socket_id}")

@@ -103,7 +103,21 @@ def load_demo(store: Store) -> dict[str, Any] | None:
         })
         charger_ids.append(charger_id)
 
-    samples: dict[str, str] = {}
+    # The driver the printed curl line finds: a garage with floors, one direct charger,
+    # a card written with colons in lower case, looked up without them.
+    showcase = drivers.create_driver(store, customer, {
+        "name": "Ingrid Hansen", "external_id": "crm-00001", "home_site_id": garages[0],
+        "integrated_external_ids": [],
+    })["id"]
+    drivers.add_tag(store, customer, showcase, {
+        "id_tag": "04:a2:3b:1c", "token_name": "Company card", "invoicable": True,
+        "expiring_date": now + timedelta(days=365),
+    })
+    drivers.add_tag(store, customer, showcase, {"id_tag": "APP-ingrid", "token_name": "App"})
+    drivers.grant_site(store, customer, showcase, garages[0])
+    drivers.grant_charger(store, customer, showcase, charger_ids[-1])
+
+    samples: dict[str, str] = {"showcase (lower case, colons)": "04:a2:3b:1c"}
     for n in range(300):
         name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         driver_id = drivers.create_driver(store, customer, {
@@ -116,7 +130,6 @@ def load_demo(store: Store) -> dict[str, Any] | None:
             tag: dict[str, Any] = {"token_name": f"Card {t + 1}", "invoicable": rng.random() < 0.3}
             if kind < 0.25:
                 tag["id_tag"] = _uid(rng, 7, ":").lower() if rng.random() < 0.5 else _uid(rng, 4, ":")
-                samples.setdefault("hex with colons", tag["id_tag"])
             elif kind < 0.35:
                 tag["id_tag"] = f"APP-{rng.randrange(16**8):08x}"
                 tag["token_name"] = "Mobile app"
@@ -134,7 +147,6 @@ def load_demo(store: Store) -> dict[str, Any] | None:
             else:
                 tag["expiring_date"] = now + timedelta(days=rng.randint(30, 900))
             drivers.add_tag(store, customer, driver_id, tag)
-            samples.setdefault("first driver", tag["id_tag"])
         roll = rng.random()
         if roll < 0.1:
             drivers.grant_site(store, customer, driver_id, rng.choice(cities))
@@ -145,12 +157,11 @@ def load_demo(store: Store) -> dict[str, Any] | None:
         if rng.random() < 0.2:
             drivers.grant_charger(store, customer, driver_id, rng.choice(charger_ids))
 
-    try_tag = samples["hex with colons"]
     return {
         "customerId": customer,
         "apiKey": account["apiKey"],
         "readOnlyApiKey": read_key["apiKey"],
         "idTagsToTry": samples,
         "curl": f"curl -s -H 'X-API-Key: {account['apiKey']}' "
-        f"http://127.0.0.1:8000/api/v1/drivers/by-idtag/{try_tag.replace(':', '')}",
+        "http://127.0.0.1:8000/api/v1/drivers/by-idtag/04A23B1C",
     }

@@ -43,9 +43,9 @@ class Input(BaseModel):
 
 
 class Output(BaseModel):
-    """A response body: camelCase, exactly these fields."""
+    """A response body: camelCase, exactly these fields (row columns beyond them are dropped)."""
 
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
 
 
 TimestampIn = AwareDatetime

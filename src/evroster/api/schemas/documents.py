@@ -6,7 +6,7 @@ the hot path itself never builds them.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from evroster.api.schemas.common import Output
 
@@ -24,7 +24,13 @@ __all__ = [
 Ts = str  # RFC 3339, UTC, milliseconds: 2024-12-04T11:51:42.899Z
 
 
-class TagDocument(Output):
+class Document(Output):
+    """Strict: a response with a field too many or too few does not validate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TagDocument(Document):
     id: int
     id_tag: str = Field(description="As written when the tag was registered")
     expiring_date: Ts | None = Field(description="null: never expires")
@@ -34,7 +40,7 @@ class TagDocument(Output):
     invoicable: bool
 
 
-class LocationInfo(Output):
+class LocationInfo(Document):
     latitude: float | None
     longitude: float | None
     street_address: str | None
@@ -46,13 +52,13 @@ class LocationInfo(Output):
     country: str | None
 
 
-class ChargerConfiguration(Output):
+class ChargerConfiguration(Document):
     config_name: str
     config_value: str | None
     can_be_changed: bool
 
 
-class SocketDocument(Output):
+class SocketDocument(Document):
     type: str | None
     max_power: str | None
     status: str | None = Field(description="Last status reported by the charger")
@@ -71,7 +77,7 @@ class SocketDocument(Output):
     charging_station_evse_id: int | None
 
 
-class ChargerDocument(Output):
+class ChargerDocument(Document):
     id: int
     charger_id: str
     charger_name: str | None
@@ -104,7 +110,7 @@ class ChargerDocument(Output):
     custom_properties: dict[str, str] | None
 
 
-class SiteDocument(Output):
+class SiteDocument(Document):
     online_socket: int = Field(description="Sockets of connected chargers, not Faulted, subtree")
     offline_socket: int = Field(description="Sockets of chargers without a connection, subtree")
     error_socket: int = Field(description="Faulted sockets of connected chargers, subtree")
@@ -120,14 +126,14 @@ class SiteDocument(Output):
     external_id: str | None
 
 
-class IntegratedExternalId(Output):
+class IntegratedExternalId(Document):
     reference_type: int
     reference_id: str | None
     external_id: str | None
     effective_from: Ts | None
 
 
-class DriverDocument(Output):
+class DriverDocument(Document):
     id: int
     name: str
     home_group_id: int | None = Field(description="Home site: visibility only, no access")

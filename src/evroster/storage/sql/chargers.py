@@ -76,6 +76,21 @@ class SqlChargers:
             self._insert_sockets(customer_id, pk, socket_values, live)
         return row
 
+    def set_live(self, customer_id: int, pk: int, values: Values) -> None:
+        self._conn.execute(
+            chargers.update()
+            .where(chargers.c.customer_id == customer_id, chargers.c.id == pk)
+            .values(**values)
+        )
+
+    def set_socket_status(self, pk: int, socket_id: int, status: str | None) -> bool:
+        result = self._conn.execute(
+            sockets.update()
+            .where(sockets.c.charger_pk == pk, sockets.c.id == socket_id)
+            .values(status=status, last_updated=utcnow())
+        )
+        return result.rowcount == 1
+
     def delete(self, customer_id: int, pk: int) -> None:
         self._conn.execute(
             chargers.delete().where(chargers.c.customer_id == customer_id, chargers.c.id == pk)

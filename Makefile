@@ -1,0 +1,47 @@
+# One set of verbs, locally and in CI. Every target installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+EVR    := $(BIN)/evroster
+# Reinstall whenever pyproject.toml changes.
+STAMP      := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint typecheck bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "evroster needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(STAMP)
+
+## run: install, migrate, load the demo operator into an empty database, serve on :8000
+run: $(STAMP)
+	@$(EVR) demo --credentials evroster-demo.json
+	@exec $(EVR) serve
+
+## test: lint, type-check and run the whole suite (SQLite and PostgreSQL)
+test: $(TEST_STAMP) lint typecheck
+	$(BIN)/pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(TEST_STAMP)
+	$(BIN)/mypy
+
+## bench: the driver-document benchmark against a raw ASGI ceiling (see docs/benchmarks.md)
+bench: $(TEST_STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.lookup
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
