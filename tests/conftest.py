@@ -106,6 +106,7 @@ class Api:
         self.key = key
         self.customer_id = customer_id
         self.raw = httpx.Client(base_url=server.base_url, timeout=30)
+        self._children: list[Api] = []
 
     def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
         headers = {"X-API-Key": self.key, **kw.pop("headers", {})}
@@ -134,9 +135,13 @@ class Api:
 
     def read_key(self) -> Api:
         key = issue_key(self.server.store, self.customer_id, "read")["apiKey"]
-        return Api(self.server, key, self.customer_id)
+        child = Api(self.server, key, self.customer_id)
+        self._children.append(child)
+        return child
 
     def close(self) -> None:
+        for child in self._children:
+            child.close()
         self.raw.close()
 
 
