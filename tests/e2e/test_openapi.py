@@ -1,0 +1,89 @@
+"""The OpenAPI document describes every route, the hot ones included, with their errors;
+real responses validate against the schemas it publishes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Api
+from tests.e2e.helpers import charger, driver, site
+
+
+# api.md's routes: the OpenAPI document must list exactly these.
+API_MD = {
+    ("/api/v1/drivers/by-idtag/{idTag}", "get"),
+    ("/api/v1/drivers", "post"), ("/api/v1/drivers", "get"),
+    ("/api/v1/drivers/{driver_id}", "get"), ("/api/v1/drivers/{driver_id}", "patch"),
+    ("/api/v1/drivers/{driver_id}", "delete"),
+    ("/api/v1/drivers/{driver_id}/tags", "post"),
+    ("/api/v1/tags/{tag_id}", "get"), ("/api/v1/tags/{tag_id}", "patch"),
+    ("/api/v1/tags/{tag_id}", "delete"),
+    ("/api/v1/sites", "post"), ("/api/v1/sites", "get"),
+    ("/api/v1/sites/{site_id}", "get"), ("/api/v1/sites/{site_id}", "patch"),
+    ("/api/v1/sites/{site_id}", "delete"), ("/api/v1/sites/{site_id}/tree", "get"),
+    ("/api/v1/chargers", "post"), ("/api/v1/chargers", "get"),
+    ("/api/v1/chargers/{charger_id}", "get"), ("/api/v1/chargers/{charger_id}", "patch"),
+    ("/api/v1/chargers/{charger_id}", "delete"),
+    ("/api/v1/drivers/{driver_id}/sites/{site_id}", "put"),
+    ("/api/v1/drivers/{driver_id}/sites/{site_id}", "delete"),
+    ("/api/v1/drivers/{driver_id}/chargers/{charger_id}", "put"),
+    ("/api/v1/drivers/{driver_id}/chargers/{charger_id}", "delete"),
+}
+
+
+def test_every_route_is_documented_with_errors(api: Api) -> None:
+    spec = api.raw.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    documented = {(p, m) for p, ops in spec["paths"].items() for m in ops}
+    assert documented == API_MD
+    for path, method in documented:  # each one is served, behind authentication
+        concrete = path.format(idTag="X", driver_id=1, tag_id=1, site_id=1, charger_id="X")
+        response = api.raw.request(method.upper(), concrete, json={})
+        assert response.status_code == 401, (method, path, response.status_code)
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            assert {"400", "401"} <= codes, (path, method)
+            if "{" in path:
+                assert "404" in codes, (path, method)
+            if method != "get":
+                assert {"403"} <= codes, (path, method)
+    hot = spec["paths"]["/api/v1/drivers/by-idtag/{idTag}"]["get"]
+    assert hot["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DriverDocument"}
+    document = spec["components"]["schemas"]["DriverDocument"]
+    assert list(document["properties"]) == [
+        "id", "name", "homeGroupId", "homeGroupName", "externalId", "tags", "chargerGroups",
+        "chargers", "payerId", "integratedExternalIds"]
+    assert document["additionalProperties"] is False
+    assert spec["paths"]["/api/v1/sites"]["post"]["requestBody"]["content"]["application/json"]
+
+
+def test_docs_page(api: Api) -> None:
+    response = api.raw.get("/docs")
+    assert response.status_code == 200
+    assert "swagger-ui" in response.text and "/openapi.json" in response.text
+
+
+def test_responses_match_the_published_schema(api: Api) -> None:
+    import jsonschema
+
+    spec = api.raw.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+
+    def validate(body: Any, name: str) -> None:
+        jsonschema.validate(body, {"$ref": f"#/components/schemas/{name}",
+                                   "components": {"schemas": schemas}})
+
+    s = site(api, "Root")
+    sub = site(api, "Sub", s["id"])
+    charger(api, "OA-1", sub["id"], 2)
+    d = driver(api, "Schema", "OA-TAG")
+    api.ok("PUT", f"/api/v1/drivers/{d['id']}/sites/{s['id']}", 204)
+    api.ok("PUT", f"/api/v1/drivers/{d['id']}/chargers/OA-1", 204)
+    validate(api.ok("GET", "/api/v1/drivers/by-idtag/oa-tag"), "DriverDocument")
+    validate(api.ok("GET", "/api/v1/chargers/OA-1"), "ChargerDocument")
+    validate(api.ok("GET", f"/api/v1/sites/{s['id']}/tree"), "SiteDocument")
+    validate(api.ok("GET", f"/api/v1/sites/{s['id']}"), "SiteOut")
+    validate(api.ok("GET", "/api/v1/drivers"), "Page_DriverSummary_")
+    validate(api.raw.get("/api/v1/sites").json(), "Problem")
