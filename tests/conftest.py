@@ -65,7 +65,11 @@ class Server:
             self.port = s.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", loop="asyncio",
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            loop="asyncio",
             lifespan="on",
         )
         self._server = uvicorn.Server(config)

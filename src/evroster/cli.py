@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from typing import Any
 
 from evroster.config import Settings, get_settings
 from evroster.errors import EvrosterError
-from evroster.logging import RedactSecrets, configure_logging
+from evroster.logging import configure_logging
 from evroster.services import keys
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
@@ -23,36 +24,36 @@ def _print(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2) + "\n")
 
 
-def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import logging
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the key redaction filter on every handler.
 
+    Given as configuration (not added to loggers afterwards) so that every worker
+    process of ``--workers N`` builds it too.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "evroster.logging.RedactSecrets"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    return config
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    upgrade(settings.database_url)
-    host = args.host or settings.host
-    port = args.port or settings.port
-    config = uvicorn.Config(
+    uvicorn.run(
         "evroster.api.app:create_app",
         factory=True,
-        host=host,
-        port=port,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
         workers=args.workers or settings.workers,
         access_log=settings.access_log,
         log_level=settings.log_level.lower(),
+        log_config=_log_config(),
         proxy_headers=False,
         server_header=False,
     )
-    server = uvicorn.Server(config)
-    # uvicorn configures its loggers when the server starts; redact from then on.
-    for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
-        logging.getLogger(name).addFilter(RedactSecrets())
-    if config.workers > 1:
-        sock = config.bind_socket()
-        from uvicorn.supervisors import Multiprocess
-
-        Multiprocess(config, target=server.run, sockets=[sock]).run()
-    else:
-        server.run()
     return 0
 
 

@@ -22,8 +22,14 @@ def _env(db: Path, **extra: str) -> dict[str, str]:
 
 
 def _cli(db: Path, *args: str) -> Any:
-    done = subprocess.run([sys.executable, "-m", "evroster", *args], env=_env(db),
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "evroster", *args],
+        env=_env(db),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout) if done.stdout.strip() else None
 
@@ -45,8 +51,12 @@ def served(db: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "evroster", "serve", "--port", str(port)],
-                                env=_env(db), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "evroster", "serve", "--port", str(port)],
+            env=_env(db),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -67,8 +77,9 @@ def served(db: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_customers_and_keys(db: Path) -> None:
     account = _cli(db, "customers", "create", "--name", "Acme CPO")
     assert set(account) == {"id", "apiKey"} and account["apiKey"].startswith("evr_")
-    read = _cli(db, "keys", "create", "--customer", str(account["id"]), "--role", "read",
-                "--label", "BI")
+    read = _cli(
+        db, "keys", "create", "--customer", str(account["id"]), "--role", "read", "--label", "BI"
+    )
     assert read["role"] == "read" and read["apiKey"] != account["apiKey"]
     listed = _cli(db, "keys", "list", "--customer", str(account["id"]))
     assert [k["role"] for k in listed] == ["admin", "read"]
@@ -77,9 +88,23 @@ def test_customers_and_keys(db: Path) -> None:
     _cli(db, "keys", "revoke", "--customer", str(account["id"]), str(read["id"]))
     listed = _cli(db, "keys", "list", "--customer", str(account["id"]))
     assert listed[1]["revokedAt"] is not None
-    again = subprocess.run([sys.executable, "-m", "evroster", "keys", "revoke", "--customer",
-                            str(account["id"]), str(read["id"])], env=_env(db),
-                           capture_output=True, text=True, timeout=60, check=False)
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evroster",
+            "keys",
+            "revoke",
+            "--customer",
+            str(account["id"]),
+            str(read["id"]),
+        ],
+        env=_env(db),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert again.returncode == 1 and "No active key" in again.stderr
 
 
@@ -89,7 +114,7 @@ def test_demo_then_serve(db: Path, served: tuple[str, Path]) -> None:
     key = demo["apiKey"]
     doc = httpx.get(f"{base}/api/v1/drivers/by-idtag/04A23B1C", headers={"X-API-Key": key}).json()
     assert doc["name"] == "Ingrid Hansen"
-    assert [t["idTag"] for t in doc["tags"]][0] == "04:a2:3b:1c"
+    assert doc["tags"][0]["idTag"] == "04:a2:3b:1c"
     assert doc["chargerGroups"][0]["subgroups"] and doc["chargers"]
     drivers = httpx.get(f"{base}/api/v1/drivers", headers={"X-API-Key": key}).json()
     assert drivers["totalRecords"] == 301
@@ -98,14 +123,20 @@ def test_demo_then_serve(db: Path, served: tuple[str, Path]) -> None:
         response = httpx.get(f"{base}/api/v1/drivers/by-idtag/{tag}", headers={"X-API-Key": key})
         assert response.status_code == 200
     read = demo["readOnlyApiKey"]
-    assert httpx.post(f"{base}/api/v1/sites", json={"name": "x"},
-                      headers={"X-API-Key": read}).status_code == 403
+    assert (
+        httpx.post(
+            f"{base}/api/v1/sites", json={"name": "x"}, headers={"X-API-Key": read}
+        ).status_code
+        == 403
+    )
     # A second demo run leaves the data alone.
     assert _cli(db, "demo") is None
 
     # The eMabler query form: the key works, and the access log shows it redacted.
-    response = httpx.get(f"{base}/api/v1/drivers/by-idtag/04A23B1C",
-                         params={"code": key, "clientId": str(demo["customerId"])})
+    response = httpx.get(
+        f"{base}/api/v1/drivers/by-idtag/04A23B1C",
+        params={"code": key, "clientId": str(demo["customerId"])},
+    )
     assert response.status_code == 200
     deadline = time.monotonic() + 5
     while "code=***" not in log.read_text() and time.monotonic() < deadline:

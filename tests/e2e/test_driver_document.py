@@ -14,25 +14,96 @@ from tests.conftest import Api
 from tests.e2e.helpers import charger, driver, site
 
 # Copied from the seed page's example (shared/seed): the fields and their order.
-DRIVER_KEYS = ["id", "name", "homeGroupId", "homeGroupName", "externalId", "tags",
-               "chargerGroups", "chargers", "payerId", "integratedExternalIds"]
+DRIVER_KEYS = [
+    "id",
+    "name",
+    "homeGroupId",
+    "homeGroupName",
+    "externalId",
+    "tags",
+    "chargerGroups",
+    "chargers",
+    "payerId",
+    "integratedExternalIds",
+]
 TAG_KEYS = ["id", "idTag", "expiringDate", "startDate", "lastUpdated", "tokenName", "invoicable"]
-SITE_KEYS = ["onlineSocket", "offlineSocket", "errorSocket", "subgroups", "chargers", "payerId",
-             "costId", "costName", "paymentRecipientId", "id", "groupName", "groupType",
-             "externalId"]
+SITE_KEYS = [
+    "onlineSocket",
+    "offlineSocket",
+    "errorSocket",
+    "subgroups",
+    "chargers",
+    "payerId",
+    "costId",
+    "costName",
+    "paymentRecipientId",
+    "id",
+    "groupName",
+    "groupType",
+    "externalId",
+]
 # The example omits amountOfSockets, which the seed's schema lists as deprecated.
-CHARGER_KEYS = ["id", "chargerId", "chargerName", "groupId", "groupName", "firmwareVersion",
-                "publicGroupName", "manufacturer", "serialNumber", "chargerModel",
-                "amountOfSockets", "lastSeen", "lastMessage", "activeConnection",
-                "chargerStatus", "locationInfo", "pushIntegrationEnabled",
-                "chargerSpecificMessageStructure", "chargerConfigurations", "sockets", "evseId",
-                "splitEvseBySocket", "capabilities", "physicalReference", "integrationRelays",
-                "iccid", "imsi", "meterSerialNumber", "meterType", "customProperties"]
-LOCATION_KEYS = ["latitude", "longitude", "streetAddress", "streetNumber", "houseLetter",
-                 "postalNumber", "city", "area", "country"]
-SOCKET_KEYS = ["type", "maxPower", "status", "id", "name", "deviceEvseId", "deviceConnectorId",
-               "format", "socketPowerType", "maxWatts", "maxVoltage", "maxAmperage",
-               "phaseRotation", "termsAndConditions", "lastUpdated", "chargingStationEvseId"]
+CHARGER_KEYS = [
+    "id",
+    "chargerId",
+    "chargerName",
+    "groupId",
+    "groupName",
+    "firmwareVersion",
+    "publicGroupName",
+    "manufacturer",
+    "serialNumber",
+    "chargerModel",
+    "amountOfSockets",
+    "lastSeen",
+    "lastMessage",
+    "activeConnection",
+    "chargerStatus",
+    "locationInfo",
+    "pushIntegrationEnabled",
+    "chargerSpecificMessageStructure",
+    "chargerConfigurations",
+    "sockets",
+    "evseId",
+    "splitEvseBySocket",
+    "capabilities",
+    "physicalReference",
+    "integrationRelays",
+    "iccid",
+    "imsi",
+    "meterSerialNumber",
+    "meterType",
+    "customProperties",
+]
+LOCATION_KEYS = [
+    "latitude",
+    "longitude",
+    "streetAddress",
+    "streetNumber",
+    "houseLetter",
+    "postalNumber",
+    "city",
+    "area",
+    "country",
+]
+SOCKET_KEYS = [
+    "type",
+    "maxPower",
+    "status",
+    "id",
+    "name",
+    "deviceEvseId",
+    "deviceConnectorId",
+    "format",
+    "socketPowerType",
+    "maxWatts",
+    "maxVoltage",
+    "maxAmperage",
+    "phaseRotation",
+    "termsAndConditions",
+    "lastUpdated",
+    "chargingStationEvseId",
+]
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -62,19 +133,38 @@ def operator(api: Api) -> dict[str, Any]:
     """A three-level tree, chargers in several states, a driver with odd tags and grants."""
     now = datetime.now(UTC)
     city = site(api, "City", groupType="SUB_CPO", externalId="city-1")
-    garage = site(api, "Garage", city["id"], groupType=1, costId="t1", costName="AC",
-                  payerId=77, paymentRecipientId=88, externalId="garage-1")
+    garage = site(
+        api,
+        "Garage",
+        city["id"],
+        groupType=1,
+        costId="t1",
+        costName="AC",
+        payerId=77,
+        paymentRecipientId=88,
+        externalId="garage-1",
+    )
     floor1 = site(api, "Floor 1", garage["id"], groupType="SUB_SITE")
     floor2 = site(api, "Floor 2", garage["id"], groupType=2)
     other_city = site(api, "Other City")
     remote = site(api, "Remote Garage", other_city["id"])
 
     charger(api, "C-CITY", city["id"], 2)
-    charger(api, "C-GARAGE", garage["id"], 1, manufacturer="Alfen", chargerModel="Eve",
-            locationInfo={"latitude": 59.91, "longitude": 10.75, "city": "Oslo"},
-            chargerConfigurations=[{"configName": "HeartbeatInterval", "configValue": "300",
-                                    "canBeChanged": True}],
-            capabilities=["RFID"], customProperties={"bay": "A1"}, integrationRelays=["r1"])
+    charger(
+        api,
+        "C-GARAGE",
+        garage["id"],
+        1,
+        manufacturer="Alfen",
+        chargerModel="Eve",
+        locationInfo={"latitude": 59.91, "longitude": 10.75, "city": "Oslo"},
+        chargerConfigurations=[
+            {"configName": "HeartbeatInterval", "configValue": "300", "canBeChanged": True}
+        ],
+        capabilities=["RFID"],
+        customProperties={"bay": "A1"},
+        integrationRelays=["r1"],
+    )
     charger(api, "C-F1", floor1["id"], 3)
     charger(api, "C-F2", floor2["id"], 2)
     charger(api, "C-REMOTE", remote["id"], 4)
@@ -82,20 +172,42 @@ def operator(api: Api) -> dict[str, Any]:
 
     store = api.server.store
     live = lambda cid, on, sockets=None: record_live_state(  # noqa: E731
-        store, api.customer_id, cid, connected=on, seen_at=now, message="Heartbeat",
-        charger_status="Available" if on else None, socket_status=sockets)
+        store,
+        api.customer_id,
+        cid,
+        connected=on,
+        seen_at=now,
+        message="Heartbeat",
+        charger_status="Available" if on else None,
+        socket_status=sockets,
+    )
     live("C-GARAGE", True, {1: "Available"})
     live("C-F1", True, {1: "Available", 2: "Faulted", 3: "Charging"})
     live("C-F2", False, {1: "Faulted", 2: "Available"})  # offline wins over Faulted
     live("C-REMOTE", True, {1: "Charging", 2: "Faulted", 3: "Available", 4: "Available"})
 
-    dora = driver(api, "Dora", externalId="crm-1", homeSiteId=other_city["id"], payerId=5,
-                  integratedExternalIds=[{"referenceType": 1, "referenceId": "r",
-                                          "externalId": "x",
-                                          "effectiveFrom": "2025-01-02T03:04:05.006+02:00"}])
+    dora = driver(
+        api,
+        "Dora",
+        externalId="crm-1",
+        homeSiteId=other_city["id"],
+        payerId=5,
+        integratedExternalIds=[
+            {
+                "referenceType": 1,
+                "referenceId": "r",
+                "externalId": "x",
+                "effectiveFrom": "2025-01-02T03:04:05.006+02:00",
+            }
+        ],
+    )
     tags = {
-        "valid": {"idTag": "04:a2:3b:1c", "tokenName": "Card", "invoicable": True,
-                  "expiringDate": _iso(now + timedelta(days=30))},
+        "valid": {
+            "idTag": "04:a2:3b:1c",
+            "tokenName": "Card",
+            "invoicable": True,
+            "expiringDate": _iso(now + timedelta(days=30)),
+        },
         "expired": {"idTag": "EXPIRED-1", "expiringDate": _iso(now - timedelta(days=1))},
         "future": {"idTag": "future-1", "startDate": _iso(now + timedelta(days=3))},
         "blocked": {"idTag": "BLOCKED-1", "blocked": True},
@@ -106,8 +218,16 @@ def operator(api: Api) -> dict[str, Any]:
     }
     api.ok("PUT", f"/api/v1/drivers/{dora['id']}/sites/{garage['id']}", 204)
     api.ok("PUT", f"/api/v1/drivers/{dora['id']}/chargers/C-REMOTE", 204)
-    return {"driver": dora, "tags": tags, "tag_ids": tag_ids, "city": city, "garage": garage,
-            "floor1": floor1, "floor2": floor2, "other_city": other_city}
+    return {
+        "driver": dora,
+        "tags": tags,
+        "tag_ids": tag_ids,
+        "city": city,
+        "garage": garage,
+        "floor1": floor1,
+        "floor2": floor2,
+        "other_city": other_city,
+    }
 
 
 def test_document_field_by_field(api: Api, operator: dict[str, Any]) -> None:
@@ -118,13 +238,22 @@ def test_document_field_by_field(api: Api, operator: dict[str, Any]) -> None:
     assert (doc["name"], doc["externalId"], doc["payerId"]) == ("Dora", "crm-1", 5)
     assert doc["homeGroupId"] == operator["other_city"]["id"]
     assert doc["homeGroupName"] == "Other City"
-    assert doc["integratedExternalIds"] == [{"referenceType": 1, "referenceId": "r",
-                                             "externalId": "x",
-                                             "effectiveFrom": "2025-01-02T01:04:05.006Z"}]
+    assert doc["integratedExternalIds"] == [
+        {
+            "referenceType": 1,
+            "referenceId": "r",
+            "externalId": "x",
+            "effectiveFrom": "2025-01-02T01:04:05.006Z",
+        }
+    ]
 
     # Every tag, blocked/expired/not-yet-valid included, written as registered.
-    assert [t["idTag"] for t in doc["tags"]] == ["04:a2:3b:1c", "EXPIRED-1", "future-1",
-                                                 "BLOCKED-1"]
+    assert [t["idTag"] for t in doc["tags"]] == [
+        "04:a2:3b:1c",
+        "EXPIRED-1",
+        "future-1",
+        "BLOCKED-1",
+    ]
     for t in doc["tags"]:
         assert list(t) == TAG_KEYS
         assert TIMESTAMP.match(t["lastUpdated"])
@@ -139,10 +268,17 @@ def test_document_field_by_field(api: Api, operator: dict[str, Any]) -> None:
     [garage] = doc["chargerGroups"]
     _check_site(garage)
     assert (garage["id"], garage["groupName"], garage["groupType"]) == (
-        operator["garage"]["id"], "Garage", 1)
-    assert (garage["costId"], garage["costName"], garage["payerId"],
-            garage["paymentRecipientId"], garage["externalId"]) == ("t1", "AC", 77, 88,
-                                                                    "garage-1")
+        operator["garage"]["id"],
+        "Garage",
+        1,
+    )
+    assert (
+        garage["costId"],
+        garage["costName"],
+        garage["payerId"],
+        garage["paymentRecipientId"],
+        garage["externalId"],
+    ) == ("t1", "AC", 77, 88, "garage-1")
     assert [c["chargerId"] for c in garage["chargers"]] == ["C-GARAGE"]
     floor1, floor2 = garage["subgroups"]
     assert (floor1["groupName"], floor1["groupType"]) == ("Floor 1", 2)
@@ -157,24 +293,32 @@ def test_document_field_by_field(api: Api, operator: dict[str, Any]) -> None:
 
     c = garage["chargers"][0]
     assert (c["groupId"], c["groupName"], c["manufacturer"], c["chargerModel"]) == (
-        operator["garage"]["id"], "Garage", "Alfen", "Eve")
+        operator["garage"]["id"],
+        "Garage",
+        "Alfen",
+        "Eve",
+    )
     assert c["activeConnection"] is True and c["chargerStatus"] == "Available"
     assert c["lastMessage"] == "Heartbeat" and TIMESTAMP.match(c["lastSeen"])
     assert c["locationInfo"]["latitude"] == 59.91 and c["locationInfo"]["city"] == "Oslo"
     assert c["locationInfo"]["streetAddress"] is None
-    assert c["chargerConfigurations"] == [{"configName": "HeartbeatInterval",
-                                           "configValue": "300", "canBeChanged": True}]
+    assert c["chargerConfigurations"] == [
+        {"configName": "HeartbeatInterval", "configValue": "300", "canBeChanged": True}
+    ]
     assert c["capabilities"] == ["RFID"] and c["integrationRelays"] == ["r1"]
     assert c["customProperties"] == {"bay": "A1"}
-    assert [(s["id"], s["status"], s["type"]) for s in c["sockets"]] == [(1, "Available",
-                                                                          "Type2")]
+    assert [(s["id"], s["status"], s["type"]) for s in c["sockets"]] == [(1, "Available", "Type2")]
 
     # Directly granted chargers, outside any granted site.
     [remote] = doc["chargers"]
     _check_charger(remote)
     assert remote["chargerId"] == "C-REMOTE" and remote["groupName"] == "Remote Garage"
-    assert [s["status"] for s in remote["sockets"]] == ["Charging", "Faulted", "Available",
-                                                        "Available"]
+    assert [s["status"] for s in remote["sockets"]] == [
+        "Charging",
+        "Faulted",
+        "Available",
+        "Available",
+    ]
     never_connected = next(c for c in floor2["chargers"])
     assert never_connected["activeConnection"] is False
 
@@ -208,7 +352,7 @@ def test_document_follows_writes(api: Api, operator: dict[str, Any]) -> None:
     api.ok("DELETE", f"/api/v1/tags/{operator['tag_ids']['expired']}", 204)
     api.ok("DELETE", f"/api/v1/drivers/{dora}/chargers/C-REMOTE", 204)
     doc = api.ok("GET", f"/api/v1/drivers/{dora}")
-    assert [t["tokenName"] for t in doc["tags"]][0] == "New"
+    assert doc["tags"][0]["tokenName"] == "New"
     assert "EXPIRED-1" not in [t["idTag"] for t in doc["tags"]]
     assert doc["chargers"] == []
     api.ok("GET", "/api/v1/drivers/by-idtag/EXPIRED-1", 404)

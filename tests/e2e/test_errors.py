@@ -26,8 +26,10 @@ def _problem(response: Any, status: int, detail: str) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("path", ["/api/v1/drivers/by-idtag/ABC", "/api/v1/drivers/1",
-                                  "/api/v1/sites", "/api/v1/chargers"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/drivers/by-idtag/ABC", "/api/v1/drivers/1", "/api/v1/sites", "/api/v1/chargers"],
+)
 def test_401_without_or_with_bad_credentials(api: Api, path: str) -> None:
     raw = api.raw
     _problem(raw.get(path), 401, UNAUTHORIZED)
@@ -35,8 +37,11 @@ def test_401_without_or_with_bad_credentials(api: Api, path: str) -> None:
     _problem(raw.get(path, headers={"X-API-Key": api.key + "x"}), 401, UNAUTHORIZED)
     key_id = api.key.split("_")[1]
     _problem(raw.get(path, headers={"X-API-Key": f"evr_{key_id}_guess"}), 401, UNAUTHORIZED)
-    _problem(raw.get(path, params={"code": api.key, "clientId": api.customer_id + 1000}), 401,
-             UNAUTHORIZED)
+    _problem(
+        raw.get(path, params={"code": api.key, "clientId": api.customer_id + 1000}),
+        401,
+        UNAUTHORIZED,
+    )
     plain = raw.get(path, headers={"Accept": "text/plain"})
     assert plain.status_code == 401
     assert plain.headers["content-type"].startswith("text/plain")
@@ -81,8 +86,7 @@ def test_read_key_cannot_write(api: Api) -> None:
         ("DELETE", f"/api/v1/drivers/{d['id']}", None),
     ]
     for method, path, body in attempts:
-        _problem(read.request(method, path, json=body), 403,
-                 "This API key may read but not write")
+        _problem(read.request(method, path, json=body), 403, "This API key may read but not write")
     assert api.ok("GET", f"/api/v1/sites/{s['id']}")["name"] == "Site"
     assert api.ok("GET", f"/api/v1/drivers/{d['id']}")["chargerGroups"] == []
     assert api.ok("GET", "/api/v1/sites")["totalRecords"] == 1
@@ -101,11 +105,21 @@ def test_404_texts(api: Api) -> None:
     _problem(api.get("/api/v1/no-such-route"), 404, "Not Found")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/drivers/abc", "/api/v1/drivers/0",
-                                  "/api/v1/drivers/-1", "/api/v1/drivers/99999999999999999999",
-                                  "/api/v1/sites/abc", "/api/v1/sites/0", "/api/v1/tags/1.5",
-                                  "/api/v1/sites?page=0", "/api/v1/sites?limit=101",
-                                  "/api/v1/drivers?limit=abc"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/drivers/abc",
+        "/api/v1/drivers/0",
+        "/api/v1/drivers/-1",
+        "/api/v1/drivers/99999999999999999999",
+        "/api/v1/sites/abc",
+        "/api/v1/sites/0",
+        "/api/v1/tags/1.5",
+        "/api/v1/sites?page=0",
+        "/api/v1/sites?limit=101",
+        "/api/v1/drivers?limit=abc",
+    ],
+)
 def test_400_route_parameters(api: Api, path: str) -> None:
     _problem(api.get(path), 400, ROUTE)
     plain = api.get(path, headers={"Accept": "text/plain"})
@@ -133,33 +147,47 @@ BAD_BODIES = [
 
 @pytest.mark.parametrize(("method", "path", "body"), BAD_BODIES)
 def test_400_bodies_change_nothing(api: Api, method: str, path: str, body: Any) -> None:
-    before = (api.ok("GET", "/api/v1/sites"), api.ok("GET", "/api/v1/drivers"),
-              api.ok("GET", "/api/v1/chargers"))
+    before = (
+        api.ok("GET", "/api/v1/sites"),
+        api.ok("GET", "/api/v1/drivers"),
+        api.ok("GET", "/api/v1/chargers"),
+    )
     problem = _problem(api.request(method, path, json=body), 400, BODY)
     assert problem["errors"] and all(e["field"] and e["message"] for e in problem["errors"])
-    after = (api.ok("GET", "/api/v1/sites"), api.ok("GET", "/api/v1/drivers"),
-             api.ok("GET", "/api/v1/chargers"))
+    after = (
+        api.ok("GET", "/api/v1/sites"),
+        api.ok("GET", "/api/v1/drivers"),
+        api.ok("GET", "/api/v1/chargers"),
+    )
     assert after == before
 
 
 def test_malformed_json_and_wrong_types(api: Api) -> None:
     for content in (b"{", b"not json", b'{"name": 1}', b"\xff\xfe"):
-        response = api.post("/api/v1/sites", content=content,
-                            headers={"Content-Type": "application/json"})
+        response = api.post(
+            "/api/v1/sites", content=content, headers={"Content-Type": "application/json"}
+        )
         _problem(response, 400, BODY)
     assert api.ok("GET", "/api/v1/sites")["totalRecords"] == 0
 
 
 def test_tag_window_and_patch_rules(api: Api) -> None:
     d = driver(api, "Window")
-    bad = {"idTag": "W-1", "startDate": "2030-01-02T00:00:00Z",
-           "expiringDate": "2030-01-01T00:00:00Z"}
+    bad = {
+        "idTag": "W-1",
+        "startDate": "2030-01-02T00:00:00Z",
+        "expiringDate": "2030-01-01T00:00:00Z",
+    }
     body = _problem(api.post(f"/api/v1/drivers/{d['id']}/tags", json=bad), 400, BODY)
     assert body["errors"] == [{"field": "startDate", "message": "startDate is after expiringDate"}]
     naive = {"idTag": "W-1", "startDate": "2030-01-02T00:00:00"}
     _problem(api.post(f"/api/v1/drivers/{d['id']}/tags", json=naive), 400, BODY)
-    tag = api.ok("POST", f"/api/v1/drivers/{d['id']}/tags", 201,
-                 json={"idTag": "W-1", "expiringDate": "2030-01-01T02:00:00+02:00"})
+    tag = api.ok(
+        "POST",
+        f"/api/v1/drivers/{d['id']}/tags",
+        201,
+        json={"idTag": "W-1", "expiringDate": "2030-01-01T02:00:00+02:00"},
+    )
     assert tag["expiringDate"] == "2030-01-01T00:00:00.000Z"
     late = {"startDate": "2031-01-01T00:00:00Z"}
     _problem(api.patch(f"/api/v1/tags/{tag['id']}", json=late), 400, BODY)
@@ -171,14 +199,23 @@ def test_conflicts(api: Api) -> None:
     s = site(api, "Parent", externalId="ext-1")
     child = site(api, "Child", s["id"])
     charger(api, "C-1", child["id"])
-    _problem(api.post("/api/v1/sites", json={"name": "Again", "externalId": "ext-1"}), 409,
-             "A site with externalId 'ext-1' already exists")
-    _problem(api.post("/api/v1/chargers", json={"chargerId": "C-1", "groupId": s["id"]}), 409,
-             "A charger with chargerId 'C-1' already exists")
+    _problem(
+        api.post("/api/v1/sites", json={"name": "Again", "externalId": "ext-1"}),
+        409,
+        "A site with externalId 'ext-1' already exists",
+    )
+    _problem(
+        api.post("/api/v1/chargers", json={"chargerId": "C-1", "groupId": s["id"]}),
+        409,
+        "A charger with chargerId 'C-1' already exists",
+    )
     _problem(api.delete(f"/api/v1/sites/{s['id']}"), 409, "The site still holds subsites")
     _problem(api.delete(f"/api/v1/sites/{child['id']}"), 409, "The site still holds chargers")
     driver(api, "One", externalId="crm-9")
-    _problem(api.post("/api/v1/drivers", json={"name": "Two", "externalId": "crm-9"}), 409,
-             "A driver with externalId 'crm-9' already exists")
+    _problem(
+        api.post("/api/v1/drivers", json={"name": "Two", "externalId": "crm-9"}),
+        409,
+        "A driver with externalId 'crm-9' already exists",
+    )
     assert api.ok("GET", "/api/v1/sites")["totalRecords"] == 2
     assert api.ok("GET", "/api/v1/drivers")["totalRecords"] == 1

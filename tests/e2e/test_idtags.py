@@ -11,8 +11,16 @@ from tests.e2e.helpers import driver
 
 
 @pytest.mark.parametrize(
-    "spelling", ["04:a2:3b:1c", "04A23B1C", "04-A2-3B-1C", "04a23b1c", "04 a2 3b 1c",
-                 "04:A2:3B:1C", " 04a23b1c "],
+    "spelling",
+    [
+        "04:a2:3b:1c",
+        "04A23B1C",
+        "04-A2-3B-1C",
+        "04a23b1c",
+        "04 a2 3b 1c",
+        "04:A2:3B:1C",
+        " 04a23b1c ",
+    ],
 )
 def test_spellings_find_the_same_driver(api: Api, spelling: str) -> None:
     d = driver(api, "Hex", "04:a2:3b:1c")
@@ -24,7 +32,9 @@ def test_spellings_find_the_same_driver(api: Api, spelling: str) -> None:
 def test_case_variants_and_odd_characters(api: Api) -> None:
     d = driver(api, "Odd", "#FreeCharging", "VID:ab_12", "a/b")
     for spelling in ("#freecharging", "vid:AB_12", "A/B"):
-        assert api.ok("GET", f"/api/v1/drivers/by-idtag/{quote(spelling, safe='')}")["id"] == d["id"]
+        assert (
+            api.ok("GET", f"/api/v1/drivers/by-idtag/{quote(spelling, safe='')}")["id"] == d["id"]
+        )
     # Separators are dropped only when the whole value is hex pairs with one separator.
     api.ok("GET", "/api/v1/drivers/by-idtag/VIDAB12", 404)
 

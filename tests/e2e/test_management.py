@@ -14,9 +14,17 @@ def test_create_answers_201_with_location(api: Api) -> None:
     assert response.status_code == 201
     body = response.json()
     assert response.headers["location"] == f"/api/v1/sites/{body['id']}"
-    assert body == {"id": body["id"], "name": "Depot", "parentId": None, "groupType": 3,
-                    "externalId": None, "payerId": None, "costId": None, "costName": None,
-                    "paymentRecipientId": None}
+    assert body == {
+        "id": body["id"],
+        "name": "Depot",
+        "parentId": None,
+        "groupType": 3,
+        "externalId": None,
+        "payerId": None,
+        "costId": None,
+        "costName": None,
+        "paymentRecipientId": None,
+    }
     assert api.ok("GET", response.headers["location"]) == body
 
     response = api.post("/api/v1/chargers", json={"chargerId": "CP-1", "groupId": body["id"]})
@@ -56,8 +64,10 @@ def test_site_tree_and_no_cycles(api: Api) -> None:
     assert api.ok("GET", f"/api/v1/sites/{root['id']}")["parentId"] is None
 
     # A legal move: C goes up under Root; detach A to make it a root.
-    assert api.ok("PATCH", f"/api/v1/sites/{c['id']}", json={"parentId": root["id"]})[
-        "parentId"] == root["id"]
+    assert (
+        api.ok("PATCH", f"/api/v1/sites/{c['id']}", json={"parentId": root["id"]})["parentId"]
+        == root["id"]
+    )
     assert api.ok("PATCH", f"/api/v1/sites/{a['id']}", json={"parentId": None})["parentId"] is None
     tree = api.ok("GET", f"/api/v1/sites/{root['id']}/tree")
     assert [s["groupName"] for s in tree["subgroups"]] == ["C"]
@@ -66,8 +76,11 @@ def test_site_tree_and_no_cycles(api: Api) -> None:
 
 def test_site_patch_and_delete(api: Api) -> None:
     s = site(api, "Old", externalId="e1")
-    patched = api.ok("PATCH", f"/api/v1/sites/{s['id']}",
-                     json={"name": "New", "externalId": "e1", "costName": "Night"})
+    patched = api.ok(
+        "PATCH",
+        f"/api/v1/sites/{s['id']}",
+        json={"name": "New", "externalId": "e1", "costName": "Night"},
+    )
     assert (patched["name"], patched["externalId"], patched["costName"]) == ("New", "e1", "Night")
     assert api.ok("PATCH", f"/api/v1/sites/{s['id']}", json={}) == patched
     d = driver(api, "Homed", homeSiteId=s["id"])
@@ -80,26 +93,53 @@ def test_site_patch_and_delete(api: Api) -> None:
 
 def test_charger_fields_and_sockets(api: Api) -> None:
     s1, s2 = site(api, "S1"), site(api, "S2")
-    created = charger(api, "CP-9", s1["id"], 2, evseId="NO*ABC*E1", iccid="8947",
-                      splitEvseBySocket=True, pushIntegrationEnabled=True)
+    created = charger(
+        api,
+        "CP-9",
+        s1["id"],
+        2,
+        evseId="NO*ABC*E1",
+        iccid="8947",
+        splitEvseBySocket=True,
+        pushIntegrationEnabled=True,
+    )
     assert (created["evseId"], created["iccid"], created["splitEvseBySocket"]) == (
-        "NO*ABC*E1", "8947", True)
+        "NO*ABC*E1",
+        "8947",
+        True,
+    )
     assert created["activeConnection"] is False and created["lastSeen"] is None
     assert created["capabilities"] == [] and created["chargerConfigurations"] is None
 
-    record_live_state(api.server.store, api.customer_id, "CP-9", connected=True,
-                      seen_at=datetime.now(UTC), socket_status={1: "Charging", 2: "Faulted"})
-    patched = api.ok("PATCH", "/api/v1/chargers/CP-9", json={
-        "groupId": s2["id"], "chargerName": "Renamed",
-        "locationInfo": {"city": "Bergen"},
-        "sockets": [{"id": 2, "name": "Left", "maxWatts": 11000}, {"id": 3, "name": "New"}],
-    })
+    record_live_state(
+        api.server.store,
+        api.customer_id,
+        "CP-9",
+        connected=True,
+        seen_at=datetime.now(UTC),
+        socket_status={1: "Charging", 2: "Faulted"},
+    )
+    patched = api.ok(
+        "PATCH",
+        "/api/v1/chargers/CP-9",
+        json={
+            "groupId": s2["id"],
+            "chargerName": "Renamed",
+            "locationInfo": {"city": "Bergen"},
+            "sockets": [{"id": 2, "name": "Left", "maxWatts": 11000}, {"id": 3, "name": "New"}],
+        },
+    )
     assert (patched["groupId"], patched["groupName"], patched["chargerName"]) == (
-        s2["id"], "S2", "Renamed")
+        s2["id"],
+        "S2",
+        "Renamed",
+    )
     assert patched["locationInfo"]["city"] == "Bergen"
     # Socket 2 keeps the status the charger reported; socket 3 has none yet; 1 is gone.
     assert [(s["id"], s["name"], s["status"]) for s in patched["sockets"]] == [
-        (2, "Left", "Faulted"), (3, "New", None)]
+        (2, "Left", "Faulted"),
+        (3, "New", None),
+    ]
     assert patched["evseId"] == "NO*ABC*E1"  # untouched fields stay
     assert patched["activeConnection"] is True
 
@@ -144,10 +184,14 @@ def test_driver_patch_delete_and_search(api: Api) -> None:
     d = driver(api, "Ann Smith", "ANN-1", externalId="crm-1")
     driver(api, "Bob Jones", externalId="crm-2")
     driver(api, "Carl 100%_done", externalId="x")
-    patched = api.ok("PATCH", f"/api/v1/drivers/{d['id']}",
-                     json={"homeSiteId": home["id"], "payerId": 3})
+    patched = api.ok(
+        "PATCH", f"/api/v1/drivers/{d['id']}", json={"homeSiteId": home["id"], "payerId": 3}
+    )
     assert (patched["homeGroupId"], patched["homeGroupName"], patched["payerId"]) == (
-        home["id"], "Home", 3)
+        home["id"],
+        "Home",
+        3,
+    )
     assert patched["name"] == "Ann Smith"
 
     def names(**params: object) -> list[str]:
@@ -178,6 +222,9 @@ def test_paging(api: Api) -> None:
     beyond = api.ok("GET", "/api/v1/sites", params={"limit": 3, "page": 9})
     assert beyond["items"] == [] and beyond["totalRecords"] == 7
     assert api.ok("GET", "/api/v1/sites")["limit"] == 100
-    every = [s["name"] for p in (1, 2, 3)
-             for s in api.ok("GET", "/api/v1/sites", params={"limit": 3, "page": p})["items"]]
+    every = [
+        s["name"]
+        for p in (1, 2, 3)
+        for s in api.ok("GET", "/api/v1/sites", params={"limit": 3, "page": p})["items"]
+    ]
     assert every == [f"S{n}" for n in range(7)]

@@ -8,21 +8,28 @@ from typing import Any
 from tests.conftest import Api
 from tests.e2e.helpers import charger, driver, site
 
-
 # api.md's routes: the OpenAPI document must list exactly these.
 API_MD = {
     ("/api/v1/drivers/by-idtag/{idTag}", "get"),
-    ("/api/v1/drivers", "post"), ("/api/v1/drivers", "get"),
-    ("/api/v1/drivers/{driver_id}", "get"), ("/api/v1/drivers/{driver_id}", "patch"),
+    ("/api/v1/drivers", "post"),
+    ("/api/v1/drivers", "get"),
+    ("/api/v1/drivers/{driver_id}", "get"),
+    ("/api/v1/drivers/{driver_id}", "patch"),
     ("/api/v1/drivers/{driver_id}", "delete"),
     ("/api/v1/drivers/{driver_id}/tags", "post"),
-    ("/api/v1/tags/{tag_id}", "get"), ("/api/v1/tags/{tag_id}", "patch"),
+    ("/api/v1/tags/{tag_id}", "get"),
+    ("/api/v1/tags/{tag_id}", "patch"),
     ("/api/v1/tags/{tag_id}", "delete"),
-    ("/api/v1/sites", "post"), ("/api/v1/sites", "get"),
-    ("/api/v1/sites/{site_id}", "get"), ("/api/v1/sites/{site_id}", "patch"),
-    ("/api/v1/sites/{site_id}", "delete"), ("/api/v1/sites/{site_id}/tree", "get"),
-    ("/api/v1/chargers", "post"), ("/api/v1/chargers", "get"),
-    ("/api/v1/chargers/{charger_id}", "get"), ("/api/v1/chargers/{charger_id}", "patch"),
+    ("/api/v1/sites", "post"),
+    ("/api/v1/sites", "get"),
+    ("/api/v1/sites/{site_id}", "get"),
+    ("/api/v1/sites/{site_id}", "patch"),
+    ("/api/v1/sites/{site_id}", "delete"),
+    ("/api/v1/sites/{site_id}/tree", "get"),
+    ("/api/v1/chargers", "post"),
+    ("/api/v1/chargers", "get"),
+    ("/api/v1/chargers/{charger_id}", "get"),
+    ("/api/v1/chargers/{charger_id}", "patch"),
     ("/api/v1/chargers/{charger_id}", "delete"),
     ("/api/v1/drivers/{driver_id}/sites/{site_id}", "put"),
     ("/api/v1/drivers/{driver_id}/sites/{site_id}", "delete"),
@@ -50,11 +57,21 @@ def test_every_route_is_documented_with_errors(api: Api) -> None:
                 assert {"403"} <= codes, (path, method)
     hot = spec["paths"]["/api/v1/drivers/by-idtag/{idTag}"]["get"]
     assert hot["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/DriverDocument"}
+        "$ref": "#/components/schemas/DriverDocument"
+    }
     document = spec["components"]["schemas"]["DriverDocument"]
     assert list(document["properties"]) == [
-        "id", "name", "homeGroupId", "homeGroupName", "externalId", "tags", "chargerGroups",
-        "chargers", "payerId", "integratedExternalIds"]
+        "id",
+        "name",
+        "homeGroupId",
+        "homeGroupName",
+        "externalId",
+        "tags",
+        "chargerGroups",
+        "chargers",
+        "payerId",
+        "integratedExternalIds",
+    ]
     assert document["additionalProperties"] is False
     assert spec["paths"]["/api/v1/sites"]["post"]["requestBody"]["content"]["application/json"]
 
@@ -72,8 +89,9 @@ def test_responses_match_the_published_schema(api: Api) -> None:
     schemas = spec["components"]["schemas"]
 
     def validate(body: Any, name: str) -> None:
-        jsonschema.validate(body, {"$ref": f"#/components/schemas/{name}",
-                                   "components": {"schemas": schemas}})
+        jsonschema.validate(
+            body, {"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}
+        )
 
     s = site(api, "Root")
     sub = site(api, "Sub", s["id"])

@@ -17,19 +17,25 @@ _HEX = st.text("0123456789ABCDEF", min_size=4, max_size=8)
 @st.composite
 def operators(draw: st.DrawFn) -> dict[str, Any]:
     n_sites = draw(st.integers(1, 8))
-    parents = [None] + [draw(st.one_of(st.none(), st.integers(0, i - 1)))
-                        for i in range(1, n_sites)]
+    parents = [None] + [
+        draw(st.one_of(st.none(), st.integers(0, i - 1))) for i in range(1, n_sites)
+    ]
     chargers = draw(st.lists(st.integers(0, n_sites - 1), max_size=6))
     drivers = []
     tags = draw(st.lists(_HEX, min_size=1, max_size=6, unique_by=str.upper))
     for n, tag in enumerate(tags):
-        drivers.append({
-            "tag": tag,
-            "sites": sorted(set(draw(st.lists(st.integers(0, n_sites - 1), max_size=3)))),
-            "chargers": sorted(set(draw(st.lists(st.integers(0, len(chargers) - 1), max_size=2))))
-            if chargers else [],
-            "index": n,
-        })
+        drivers.append(
+            {
+                "tag": tag,
+                "sites": sorted(set(draw(st.lists(st.integers(0, n_sites - 1), max_size=3)))),
+                "chargers": sorted(
+                    set(draw(st.lists(st.integers(0, len(chargers) - 1), max_size=2)))
+                )
+                if chargers
+                else [],
+                "index": n,
+            }
+        )
     return {"parents": parents, "chargers": chargers, "drivers": drivers}
 
 
@@ -43,14 +49,19 @@ def _build(api: Api, plan: dict[str, Any], prefix: str) -> dict[str, Any]:
     charger_ids = []
     for n, where in enumerate(plan["chargers"]):
         cid = f"{prefix}-C{n}"
-        api.ok("POST", "/api/v1/chargers", 201, json={"chargerId": cid, "groupId": site_ids[where],
-                                                      "sockets": [{"id": 1}]})
+        api.ok(
+            "POST",
+            "/api/v1/chargers",
+            201,
+            json={"chargerId": cid, "groupId": site_ids[where], "sockets": [{"id": 1}]},
+        )
         charger_ids.append(cid)
     drivers = []
     for d in plan["drivers"]:
         doc = api.ok("POST", "/api/v1/drivers", 201, json={"name": f"{prefix}-{d['index']}"})
-        tag = api.ok("POST", f"/api/v1/drivers/{doc['id']}/tags", 201,
-                     json={"idTag": f"{prefix}{d['tag']}"})
+        tag = api.ok(
+            "POST", f"/api/v1/drivers/{doc['id']}/tags", 201, json={"idTag": f"{prefix}{d['tag']}"}
+        )
         for s in d["sites"]:
             api.ok("PUT", f"/api/v1/drivers/{doc['id']}/sites/{site_ids[s]}", 204)
         for c in d["chargers"]:
@@ -88,18 +99,25 @@ def _check_documents(api: Api, plan: dict[str, Any], built: dict[str, Any]) -> N
             assert {index_of[s["id"]] for s in seen} == _expected_subtree(plan["parents"], root)
             for s in seen:
                 here = index_of[s["id"]]
-                expected = [built["chargers"][c] for c, where in enumerate(plan["chargers"])
-                            if where == here]
+                expected = [
+                    built["chargers"][c]
+                    for c, where in enumerate(plan["chargers"])
+                    if where == here
+                ]
                 assert [c["chargerId"] for c in s["chargers"]] == expected
                 assert [g["id"] for g in s["subgroups"]] == sorted(
-                    built["sites"][n] for n, p in enumerate(plan["parents"]) if p == here)
+                    built["sites"][n] for n, p in enumerate(plan["parents"]) if p == here
+                )
         assert [c["chargerId"] for c in doc["chargers"]] == [
-            built["chargers"][c] for c in d["chargers"]]
+            built["chargers"][c] for c in d["chargers"]
+        ]
 
 
 def _snapshot(api: Api, built: dict[str, Any]) -> list[Any]:
     return [api.ok("GET", f"/api/v1/drivers/{d['id']}") for d in built["drivers"]] + [
-        api.ok("GET", "/api/v1/sites"), api.ok("GET", "/api/v1/chargers")]
+        api.ok("GET", "/api/v1/sites"),
+        api.ok("GET", "/api/v1/chargers"),
+    ]
 
 
 def _intrusions(a: dict[str, Any], b_driver: int) -> list[tuple[str, str, Any]]:
@@ -133,7 +151,9 @@ def _intrusions(a: dict[str, Any], b_driver: int) -> list[tuple[str, str, Any]]:
     return calls
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(plan_a=operators(), plan_b=operators())
 def test_tenant_isolation(server: Server, plan_a: dict[str, Any], plan_b: dict[str, Any]) -> None:
     a, b = new_customer(server, "A"), new_customer(server, "B")

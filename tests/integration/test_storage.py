@@ -16,8 +16,17 @@ from evroster.storage.sql.store import SqlStore
 from evroster.storage.sql.tables import metadata
 from tests.conftest import PG_ADMIN, _pg_url
 
-TABLES = {"customers", "api_keys", "sites", "chargers", "sockets", "drivers", "tags",
-          "site_grants", "charger_grants"}
+TABLES = {
+    "customers",
+    "api_keys",
+    "sites",
+    "chargers",
+    "sockets",
+    "drivers",
+    "tags",
+    "site_grants",
+    "charger_grants",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -82,8 +91,9 @@ def test_unique_key_is_the_last_line_of_defence(database_urls: dict[str, str]) -
             driver = drivers.create_driver(store, account["id"], {"name": "R"})
             drivers.add_tag(store, account["id"], driver["id"], {"id_tag": "RACE"})
             with pytest.raises(Conflict), store.transaction() as uow:
-                uow.tags.create(account["id"], driver["id"],
-                                {"id_tag": "race", "id_tag_key": "RACE"})
+                uow.tags.create(
+                    account["id"], driver["id"], {"id_tag": "race", "id_tag_key": "RACE"}
+                )
             doc = store.documents.by_driver_id(account["id"], driver["id"])
             assert doc is not None and [t[1] for t in doc.tags] == ["RACE"]
         finally:

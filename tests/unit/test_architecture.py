@@ -31,8 +31,12 @@ def _imports(path: Path) -> set[str]:
 # What each layer may import from evroster itself (domain: nothing but the stdlib).
 ALLOWED = {
     "evroster.domain": ("evroster.domain",),
-    "evroster.services": ("evroster.domain", "evroster.services", "evroster.errors",
-                          "evroster.storage.base"),
+    "evroster.services": (
+        "evroster.domain",
+        "evroster.services",
+        "evroster.errors",
+        "evroster.storage.base",
+    ),
     "evroster.storage": ("evroster.domain", "evroster.storage", "evroster.errors"),
 }
 
@@ -54,9 +58,14 @@ def test_dependencies_point_one_way(path: Path) -> None:
 def test_modules_declare_all_and_stay_small(path: Path) -> None:
     tree = ast.parse(path.read_text())
     if path.name not in ("__main__.py", "env.py"):
-        assert any(isinstance(n, ast.Assign | ast.AnnAssign) and any(
-            isinstance(t, ast.Name) and t.id == "__all__"
-            for t in (n.targets if isinstance(n, ast.Assign) else [n.target])) for n in tree.body)
+        assert any(
+            isinstance(n, ast.Assign | ast.AnnAssign)
+            and any(
+                isinstance(t, ast.Name) and t.id == "__all__"
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+            )
+            for n in tree.body
+        )
     assert len(path.read_text().splitlines()) < 500
 
 

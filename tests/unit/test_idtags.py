@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from evroster.domain.idtags import canonical_key, normalize_id_tag
 
-PRINTABLE = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1,
-                    max_size=36)
+PRINTABLE = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=36)
 
 
 @pytest.mark.parametrize(

@@ -18,17 +18,29 @@ from evroster.logging import RedactSecrets, redact
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(0, GroupType.SUB_CPO), (4, GroupType.OTHER), ("site", GroupType.SITE),
-     (" Sub_Site ", GroupType.SUB_SITE), (5, None), (-1, None), ("castle", None), (True, None)],
+    [
+        (0, GroupType.SUB_CPO),
+        (4, GroupType.OTHER),
+        ("site", GroupType.SITE),
+        (" Sub_Site ", GroupType.SUB_SITE),
+        (5, None),
+        (-1, None),
+        ("castle", None),
+        (True, None),
+    ],
 )
 def test_group_types(value: int | str, expected: GroupType | None) -> None:
     assert parse_group_type(value) == expected
 
 
-@given(st.lists(st.one_of(st.none(), st.integers(0, 20)), min_size=1, max_size=20),
-       st.integers(0, 19), st.one_of(st.none(), st.integers(0, 19)))
-def test_cycle_detection_matches_a_walk(parents: list[int | None], site: int,
-                                        new_parent: int | None) -> None:
+@given(
+    st.lists(st.one_of(st.none(), st.integers(0, 20)), min_size=1, max_size=20),
+    st.integers(0, 19),
+    st.one_of(st.none(), st.integers(0, 19)),
+)
+def test_cycle_detection_matches_a_walk(
+    parents: list[int | None], site: int, new_parent: int | None
+) -> None:
     # Make the input a forest first: a parent must have a smaller index.
     tree = [p if p is not None and p < i else None for i, p in enumerate(parents)]
     if site >= len(tree) or (new_parent is not None and new_parent >= len(tree)):
@@ -48,16 +60,21 @@ def test_cycle_check_ends_on_a_damaged_tree() -> None:
 def test_timestamps() -> None:
     cet = timezone(timedelta(hours=1))
     assert format_timestamp(datetime(2024, 12, 4, 12, 51, 42, 899999, cet)) == (
-        "2024-12-04T11:51:42.899Z")
+        "2024-12-04T11:51:42.899Z"
+    )
     assert format_timestamp(datetime(2024, 1, 1, tzinfo=UTC)) == "2024-01-01T00:00:00.000Z"
     assert format_timestamp(None) is None
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("GET /x?code=evr_a_b&clientId=1", "GET /x?code=***&clientId=1"),
-     ("/x?clientId=1&code=secret", "/x?clientId=1&code=***"),
-     ("/x?CODE=s", "/x?CODE=***"), ("/x?barcode=s", "/x?barcode=s"), ("/x", "/x")],
+    [
+        ("GET /x?code=evr_a_b&clientId=1", "GET /x?code=***&clientId=1"),
+        ("/x?clientId=1&code=secret", "/x?clientId=1&code=***"),
+        ("/x?CODE=s", "/x?CODE=***"),
+        ("/x?barcode=s", "/x?barcode=s"),
+        ("/x", "/x"),
+    ],
 )
 def test_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
@@ -71,9 +88,15 @@ def test_redact_filter_rewrites_arguments() -> None:
 
 @pytest.mark.parametrize(
     ("accept", "text"),
-    [("text/plain", True), ("text/plain, application/json", True), ("application/json", False),
-     ("application/json, text/plain", False), ("*/*", False), ("", False),
-     ("text/html, text/plain;q=0.9", True)],
+    [
+        ("text/plain", True),
+        ("text/plain, application/json", True),
+        ("application/json", False),
+        ("application/json, text/plain", False),
+        ("*/*", False),
+        ("", False),
+        ("text/html, text/plain;q=0.9", True),
+    ],
 )
 def test_accept(accept: str, text: bool) -> None:
     scope = {"type": "http", "headers": [(b"accept", accept.encode())]}

@@ -43,9 +43,7 @@ async def _evroster_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        FieldError(".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()
-    ]
+    errors = [FieldError(".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()]
     in_body = any(e["loc"] and e["loc"][0] == "body" for e in exc.errors())
     return problem(request, 400, BODY_ERRORS if in_body else ROUTE_ERRORS, errors)
 
@@ -92,7 +90,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app = Starlette(
         routes=[*hot_routes(), Mount("", app=api)],
-        exception_handlers=_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=_HANDLERS,
         lifespan=lifespan,
     )
     inline = getattr(the_store, "dialect", "sqlite") == "sqlite"

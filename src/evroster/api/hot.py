@@ -45,7 +45,9 @@ def _by_id(source: DocumentSource, request: Request) -> bytes:
 def _principal(source: DocumentSource, request: Request) -> Any:
     query = request.query_params
     key = request.headers.get("x-api-key")
-    return authenticate(source, key if key is not None else query.get("code"), query.get("clientId"))
+    return authenticate(
+        source, key if key is not None else query.get("code"), query.get("clientId")
+    )
 
 
 def _endpoint(

@@ -26,12 +26,27 @@ def _problem(description: str) -> dict[str, Any]:
 
 def _auth_parameters() -> list[dict[str, Any]]:
     return [
-        {"name": "x-api-key", "in": "header", "required": False, "schema": {"type": "string"},
-         "description": "An API key of the customer"},
-        {"name": "code", "in": "query", "required": False, "schema": {"type": "string"},
-         "description": "eMabler v1: the API key, if no X-API-Key header"},
-        {"name": "clientId", "in": "query", "required": False, "schema": {"type": "string"},
-         "description": "eMabler v1: the customer id the key belongs to"},
+        {
+            "name": "x-api-key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "An API key of the customer",
+        },
+        {
+            "name": "code",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "eMabler v1: the API key, if no X-API-Key header",
+        },
+        {
+            "name": "clientId",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "eMabler v1: the customer id the key belongs to",
+        },
     ]
 
 
@@ -45,8 +60,9 @@ def _document_get(summary: str, description: str, param: dict[str, Any]) -> dict
         "responses": {
             "200": {
                 "description": "The driver with all its tags, sites (with subsites) and chargers",
-                "content": {"application/json": {"schema": {"$ref": _REF.format(
-                    model="DriverDocument")}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": _REF.format(model="DriverDocument")}}
+                },
             },
             "400": _problem("Errors in the route parameters"),
             "401": _problem("Customer not found or not authorised"),
@@ -72,14 +88,22 @@ def build_openapi(api: FastAPI) -> dict[str, Any]:
         "The driver holding this idTag. Matching ignores case, and hex byte pairs match "
         "with or without separators (`04:a2:3b:1c` = `04A23B1C`). Blocked, expired and "
         "not-yet-valid tags still find their driver: this is a lookup, not an authorization.",
-        {"name": "idTag", "in": "path", "required": True,
-         "schema": {"type": "string", "minLength": 1, "maxLength": 36}},
+        {
+            "name": "idTag",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 36},
+        },
     )
     paths.setdefault("/api/v1/drivers/{driver_id}", {})["get"] = _document_get(
         "Get driver",
         "The same document as the idTag lookup, by the driver's id.",
-        {"name": "driver_id", "in": "path", "required": True,
-         "schema": {"type": "integer", "minimum": 1}},
+        {
+            "name": "driver_id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        },
     )
     api.openapi_schema = schema
     return schema

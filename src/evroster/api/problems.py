@@ -5,6 +5,7 @@ eMabler v1 clients ask for ``text/plain`` and get the ``detail`` text alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -49,7 +50,7 @@ def problem(
     status: int,
     detail: str,
     errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """A problem response (or its ``detail`` as plain text, if the client prefers)."""
     if _wants_text(request):

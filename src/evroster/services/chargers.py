@@ -60,14 +60,10 @@ def update_charger(store: Store, customer_id: int, charger_id: str, values: dict
     sockets = _sockets(values)
     with store.transaction() as uow:
         current = require(uow.chargers.get(customer_id, charger_id), "Charger")
-        if "site_id" in values:
-            if values["site_id"] is None:
-                raise invalid("groupId", "a charger must stand in a site")
-            require_site(uow, customer_id, values["site_id"], "groupId")
-        new_id = values.get("charger_id")
-        if new_id is not None and new_id != charger_id:
-            if uow.chargers.get(customer_id, new_id) is not None:
-                raise Conflict(f"A charger with chargerId {new_id!r} already exists")
+        require_site(uow, customer_id, values.get("site_id"), "groupId")
+        new_id = values.get("charger_id", charger_id)
+        if new_id != charger_id and uow.chargers.get(customer_id, new_id) is not None:
+            raise Conflict(f"A charger with chargerId {new_id!r} already exists")
         return uow.chargers.update(customer_id, current["id"], values, sockets)
 
 

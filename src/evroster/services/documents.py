@@ -40,33 +40,70 @@ def _json(text: str | None, default: Any = None) -> Any:
 def _sockets(rows: list[tuple[Any, ...]]) -> dict[int, list[Doc]]:
     by_charger: dict[int, list[Doc]] = defaultdict(list)
     for s in rows:
-        by_charger[s[0]].append({
-            "type": s[1], "maxPower": s[2], "status": s[3], "id": s[4], "name": s[5],
-            "deviceEvseId": s[6], "deviceConnectorId": s[7], "format": s[8],
-            "socketPowerType": s[9], "maxWatts": s[10], "maxVoltage": s[11],
-            "maxAmperage": s[12], "phaseRotation": s[13], "termsAndConditions": s[14],
-            "lastUpdated": s[15], "chargingStationEvseId": s[16],
-        })
+        by_charger[s[0]].append(
+            {
+                "type": s[1],
+                "maxPower": s[2],
+                "status": s[3],
+                "id": s[4],
+                "name": s[5],
+                "deviceEvseId": s[6],
+                "deviceConnectorId": s[7],
+                "format": s[8],
+                "socketPowerType": s[9],
+                "maxWatts": s[10],
+                "maxVoltage": s[11],
+                "maxAmperage": s[12],
+                "phaseRotation": s[13],
+                "termsAndConditions": s[14],
+                "lastUpdated": s[15],
+                "chargingStationEvseId": s[16],
+            }
+        )
     return by_charger
 
 
 def _charger(c: tuple[Any, ...], sockets: list[Doc]) -> Doc:
     return {
-        "id": c[1], "chargerId": c[2], "chargerName": c[3], "groupId": c[4], "groupName": c[5],
-        "firmwareVersion": c[6], "publicGroupName": c[7], "manufacturer": c[8],
-        "serialNumber": c[9], "chargerModel": c[10], "amountOfSockets": len(sockets),
-        "lastSeen": c[11], "lastMessage": c[12], "activeConnection": bool(c[13]),
+        "id": c[1],
+        "chargerId": c[2],
+        "chargerName": c[3],
+        "groupId": c[4],
+        "groupName": c[5],
+        "firmwareVersion": c[6],
+        "publicGroupName": c[7],
+        "manufacturer": c[8],
+        "serialNumber": c[9],
+        "chargerModel": c[10],
+        "amountOfSockets": len(sockets),
+        "lastSeen": c[11],
+        "lastMessage": c[12],
+        "activeConnection": bool(c[13]),
         "chargerStatus": c[14],
         "locationInfo": {
-            "latitude": c[15], "longitude": c[16], "streetAddress": c[17],
-            "streetNumber": c[18], "houseLetter": c[19], "postalNumber": c[20],
-            "city": c[21], "area": c[22], "country": c[23],
+            "latitude": c[15],
+            "longitude": c[16],
+            "streetAddress": c[17],
+            "streetNumber": c[18],
+            "houseLetter": c[19],
+            "postalNumber": c[20],
+            "city": c[21],
+            "area": c[22],
+            "country": c[23],
         },
-        "pushIntegrationEnabled": bool(c[24]), "chargerSpecificMessageStructure": bool(c[25]),
-        "chargerConfigurations": _json(c[26]), "sockets": sockets, "evseId": c[27],
-        "splitEvseBySocket": bool(c[28]), "capabilities": _json(c[29], _EMPTY_LIST),
-        "physicalReference": c[30], "integrationRelays": _json(c[31]), "iccid": c[32],
-        "imsi": c[33], "meterSerialNumber": c[34], "meterType": c[35],
+        "pushIntegrationEnabled": bool(c[24]),
+        "chargerSpecificMessageStructure": bool(c[25]),
+        "chargerConfigurations": _json(c[26]),
+        "sockets": sockets,
+        "evseId": c[27],
+        "splitEvseBySocket": bool(c[28]),
+        "capabilities": _json(c[29], _EMPTY_LIST),
+        "physicalReference": c[30],
+        "integrationRelays": _json(c[31]),
+        "iccid": c[32],
+        "imsi": c[33],
+        "meterSerialNumber": c[34],
+        "meterType": c[35],
         "customProperties": _json(c[36]),
     }
 
@@ -126,10 +163,19 @@ def site_objects(rows: DocumentRows, parts: _Parts | None = None) -> list[Doc]:
             offline += sub["offlineSocket"]
             error += sub["errorSocket"]
         doc = {
-            "onlineSocket": online, "offlineSocket": offline, "errorSocket": error,
-            "subgroups": subgroups, "chargers": [parts.objects[pk] for pk in own],
-            "payerId": s[6], "costId": s[7], "costName": s[8], "paymentRecipientId": s[9],
-            "id": s[1], "groupName": s[3], "groupType": s[4], "externalId": s[5],
+            "onlineSocket": online,
+            "offlineSocket": offline,
+            "errorSocket": error,
+            "subgroups": subgroups,
+            "chargers": [parts.objects[pk] for pk in own],
+            "payerId": s[6],
+            "costId": s[7],
+            "costName": s[8],
+            "paymentRecipientId": s[9],
+            "id": s[1],
+            "groupName": s[3],
+            "groupType": s[4],
+            "externalId": s[5],
         }
         built[site_id] = doc
         return doc
@@ -149,11 +195,21 @@ def render_driver(rows: DocumentRows) -> bytes:
     assert d is not None
     parts = _Parts(rows)
     doc = {
-        "id": d[0], "name": d[1], "homeGroupId": d[2], "homeGroupName": d[3],
+        "id": d[0],
+        "name": d[1],
+        "homeGroupId": d[2],
+        "homeGroupName": d[3],
         "externalId": d[4],
         "tags": [
-            {"id": t[0], "idTag": t[1], "expiringDate": t[2], "startDate": t[3],
-             "lastUpdated": t[4], "tokenName": t[5], "invoicable": bool(t[6])}
+            {
+                "id": t[0],
+                "idTag": t[1],
+                "expiringDate": t[2],
+                "startDate": t[3],
+                "lastUpdated": t[4],
+                "tokenName": t[5],
+                "invoicable": bool(t[6]),
+            }
             for t in rows.tags
         ],
         "chargerGroups": site_objects(rows, parts),

@@ -83,7 +83,8 @@ def _tag_values(
         normalized = normalize_id_tag(values["id_tag"])
         if normalized is None:
             raise invalid(
-                "idTag", "an idTag is 1-36 printable ASCII characters (spaces only between hex pairs)"
+                "idTag",
+                "an idTag is 1-36 printable ASCII characters (spaces only between hex pairs)",
             )
         values["id_tag"], values["id_tag_key"] = normalized
         other = uow.tags.by_key(customer_id, values["id_tag_key"])

@@ -59,11 +59,21 @@ def issue_key(store: Store, customer_id: int, role: Role, label: str | None = No
             raise NotFound(f"Customer {customer_id} not found")
         row = uow.keys.create(
             customer_id,
-            {"key_id": key_id, "salt": salt, "secret_hash": _hash(salt, secret),
-             "role": role, "label": label},
+            {
+                "key_id": key_id,
+                "salt": salt,
+                "secret_hash": _hash(salt, secret),
+                "role": role,
+                "label": label,
+            },
         )
-    return {"id": row["id"], "customerId": customer_id, "role": role, "label": label,
-            "apiKey": f"{_PREFIX}{key_id}_{secret}"}
+    return {
+        "id": row["id"],
+        "customerId": customer_id,
+        "role": role,
+        "label": label,
+        "apiKey": f"{_PREFIX}{key_id}_{secret}",
+    }
 
 
 def create_customer(store: Store, name: str) -> Row:
@@ -78,9 +88,14 @@ def list_keys(store: Store, customer_id: int) -> list[Row]:
     """The customer's keys, without secrets."""
     with store.transaction(write=False) as uow:
         return [
-            {"id": r["id"], "keyId": r["key_id"], "role": r["role"], "label": r["label"],
-             "createdAt": format_timestamp(r["created_at"]),
-             "revokedAt": format_timestamp(r["revoked_at"])}
+            {
+                "id": r["id"],
+                "keyId": r["key_id"],
+                "role": r["role"],
+                "label": r["label"],
+                "createdAt": format_timestamp(r["created_at"]),
+                "revokedAt": format_timestamp(r["revoked_at"]),
+            }
             for r in uow.keys.list(customer_id)
         ]
 
@@ -99,7 +114,7 @@ def authenticate(source: DocumentSource, api_key: str | None, client_id: str | N
     """
     if not api_key or not api_key.startswith(_PREFIX):
         raise Unauthorized(UNAUTHORIZED)
-    key_id, _, secret = api_key[len(_PREFIX):].partition("_")
+    key_id, _, secret = api_key[len(_PREFIX) :].partition("_")
     found = source.principal(key_id) if secret else None
     if found is None:
         raise Unauthorized(UNAUTHORIZED)

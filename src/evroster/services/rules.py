@@ -8,7 +8,7 @@ from typing import Any
 from evroster.errors import FieldError, InvalidInput, NotFound
 from evroster.storage.base import Row, UnitOfWork
 
-__all__ = ["BODY_ERRORS", "require", "require_site", "invalid", "check_validity_window"]
+__all__ = ["BODY_ERRORS", "check_validity_window", "invalid", "require", "require_site"]
 
 BODY_ERRORS = "Errors in the body request"
 

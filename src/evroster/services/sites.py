@@ -53,8 +53,10 @@ def update_site(store: Store, customer_id: int, site_id: int, values: dict[str, 
                 raise invalid("parentId", "a site cannot be moved under itself or its subsites")
         if "external_id" in values:
             _unique_external_id(uow, customer_id, values["external_id"], site_id)
-        return uow.sites.update(customer_id, site_id, values) if values else require(
-            uow.sites.get(customer_id, site_id), "Site"
+        return (
+            uow.sites.update(customer_id, site_id, values)
+            if values
+            else require(uow.sites.get(customer_id, site_id), "Site")
         )
 
 

@@ -6,7 +6,7 @@ decoded on management reads; only the hot path (``DocumentSource``) sees raw tex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
@@ -63,11 +63,11 @@ class SiteRepository(Protocol):
 
 
 class ChargerRepository(Protocol):
-    def create(self, customer_id: int, values: Values, socket_values: list[Values]) -> Row: ...
+    def create(self, customer_id: int, values: Values, socket_values: Sequence[Values]) -> Row: ...
     def get(self, customer_id: int, charger_id: str) -> Row | None: ...
     def page(self, customer_id: int, offset: int, limit: int) -> Page: ...
     def update(
-        self, customer_id: int, pk: int, values: Values, socket_values: list[Values] | None
+        self, customer_id: int, pk: int, values: Values, socket_values: Sequence[Values] | None
     ) -> Row: ...
     def set_live(self, customer_id: int, pk: int, values: Values) -> None: ...
     def set_socket_status(self, pk: int, socket_id: int, status: str | None) -> bool: ...
@@ -101,13 +101,20 @@ class GrantRepository(Protocol):
 class UnitOfWork(Protocol):
     """The repositories, all inside one database transaction."""
 
-    customers: CustomerRepository
-    keys: KeyRepository
-    sites: SiteRepository
-    chargers: ChargerRepository
-    drivers: DriverRepository
-    tags: TagRepository
-    grants: GrantRepository
+    @property
+    def customers(self) -> CustomerRepository: ...
+    @property
+    def keys(self) -> KeyRepository: ...
+    @property
+    def sites(self) -> SiteRepository: ...
+    @property
+    def chargers(self) -> ChargerRepository: ...
+    @property
+    def drivers(self) -> DriverRepository: ...
+    @property
+    def tags(self) -> TagRepository: ...
+    @property
+    def grants(self) -> GrantRepository: ...
 
 
 class DocumentRows(NamedTuple):
@@ -137,9 +144,8 @@ class DocumentSource(Protocol):
 class Store(Protocol):
     """A database: units of work for management, a document source for the hot path."""
 
-    documents: DocumentSource
+    @property
+    def documents(self) -> DocumentSource: ...
 
     def transaction(self, write: bool = True) -> AbstractContextManager[UnitOfWork]: ...
     def close(self) -> None: ...
-
-

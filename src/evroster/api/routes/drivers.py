@@ -33,15 +33,14 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["drivers"])
 
+
 def _document(store: StoreDep, customer_id: int, driver_id: int, status: int = 200) -> Response:
     body = driver_by_id(store.documents, customer_id, driver_id)
     headers = {"Location": f"/api/v1/drivers/{driver_id}"} if status == 201 else None
     return Response(body, status, headers, media_type="application/json")
 
 
-@router.post(
-    "/drivers", status_code=201, response_model=DriverDocument, responses=ERRORS["write"]
-)
+@router.post("/drivers", status_code=201, response_model=DriverDocument, responses=ERRORS["write"])
 def create_driver(body: DriverIn, who: Admin, store: StoreDep) -> Response:
     """Create a driver; answers with the driver document."""
     row = drivers.create_driver(store, who.customer_id, driver_values(body))
@@ -80,7 +79,9 @@ def _tag(row: Row) -> Response:
 
 
 @router.post(
-    "/drivers/{driver_id}/tags", status_code=201, response_model=TagOut,
+    "/drivers/{driver_id}/tags",
+    status_code=201,
+    response_model=TagOut,
     responses=ERRORS["write"],
 )
 def add_tag(driver_id: IdPath, body: TagIn, who: Admin, store: StoreDep) -> Response:
@@ -98,9 +99,9 @@ def get_tag(tag_id: IdPath, who: Reader, store: StoreDep) -> Response:
 @router.patch("/tags/{tag_id}", response_model=TagOut, responses=ERRORS["write"], tags=["tags"])
 def update_tag(tag_id: IdPath, body: TagPatch, who: Admin, store: StoreDep) -> Response:
     """Change a tag: rename, block or unblock, move its validity window."""
-    return _tag(drivers.update_tag(
-        store, who.customer_id, tag_id, body.model_dump(exclude_unset=True)
-    ))
+    return _tag(
+        drivers.update_tag(store, who.customer_id, tag_id, body.model_dump(exclude_unset=True))
+    )
 
 
 @router.delete("/tags/{tag_id}", status_code=204, responses=ERRORS["write"], tags=["tags"])
@@ -110,7 +111,9 @@ def delete_tag(tag_id: IdPath, who: Admin, store: StoreDep) -> Response:
 
 
 @router.put(
-    "/drivers/{driver_id}/sites/{site_id}", status_code=204, responses=ERRORS["write"],
+    "/drivers/{driver_id}/sites/{site_id}",
+    status_code=204,
+    responses=ERRORS["write"],
     tags=["access"],
 )
 def grant_site(driver_id: IdPath, site_id: IdPath, who: Admin, store: StoreDep) -> Response:
@@ -120,7 +123,9 @@ def grant_site(driver_id: IdPath, site_id: IdPath, who: Admin, store: StoreDep) 
 
 
 @router.delete(
-    "/drivers/{driver_id}/sites/{site_id}", status_code=204, responses=ERRORS["write"],
+    "/drivers/{driver_id}/sites/{site_id}",
+    status_code=204,
+    responses=ERRORS["write"],
     tags=["access"],
 )
 def revoke_site(driver_id: IdPath, site_id: IdPath, who: Admin, store: StoreDep) -> Response:
@@ -130,7 +135,9 @@ def revoke_site(driver_id: IdPath, site_id: IdPath, who: Admin, store: StoreDep)
 
 
 @router.put(
-    "/drivers/{driver_id}/chargers/{charger_id}", status_code=204, responses=ERRORS["write"],
+    "/drivers/{driver_id}/chargers/{charger_id}",
+    status_code=204,
+    responses=ERRORS["write"],
     tags=["access"],
 )
 def grant_charger(
@@ -142,7 +149,9 @@ def grant_charger(
 
 
 @router.delete(
-    "/drivers/{driver_id}/chargers/{charger_id}", status_code=204, responses=ERRORS["write"],
+    "/drivers/{driver_id}/chargers/{charger_id}",
+    status_code=204,
+    responses=ERRORS["write"],
     tags=["access"],
 )
 def revoke_charger(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from evroster.api.schemas.common import Id, Input, Int32, LongText, ShortText, Text
+from evroster.api.schemas.common import Id, Input, Int32, LongText, NotNull, ShortText, Text
 
 __all__ = [
     "ChargerConfigurationIn",
@@ -16,6 +16,7 @@ __all__ = [
     "SocketIn",
     "charger_values",
 ]
+
 
 class LocationInfoIn(Input):
     latitude: float | None = Field(default=None, ge=-90, le=90)
@@ -57,24 +58,31 @@ class SocketIn(Input):
 class ChargerPatch(Input):
     """Every writable field of the seed's charger; the live ones belong to OCPP."""
 
-    charger_id: str = Field(
-        default=None, min_length=1, max_length=48, pattern=r"^[\x21-\x7e]+$",
+    charger_id: Annotated[str | None, NotNull] = Field(
+        default=None,
+        min_length=1,
+        max_length=48,
+        pattern=r"^[\x21-\x7e]+$",
         description="The OCPP identity: 1-48 printable ASCII characters, unique per customer",
     )
     charger_name: Text | None = None
-    group_id: Id = Field(default=None, description="The site the charger stands in")
+    group_id: Annotated[Id | None, NotNull] = Field(
+        default=None, description="The site the charger stands in"
+    )
     firmware_version: Text | None = None
     public_group_name: Text | None = None
     manufacturer: Text | None = None
     serial_number: Text | None = None
     charger_model: Text | None = None
     location_info: LocationInfoIn | None = None
-    push_integration_enabled: bool = Field(default=None)
-    charger_specific_message_structure: bool = Field(default=None)
-    charger_configurations: list[ChargerConfigurationIn] | None = Field(default=None, max_length=500)
-    sockets: list[SocketIn] = Field(default=None, max_length=100)
+    push_integration_enabled: Annotated[bool | None, NotNull] = None
+    charger_specific_message_structure: Annotated[bool | None, NotNull] = None
+    charger_configurations: list[ChargerConfigurationIn] | None = Field(
+        default=None, max_length=500
+    )
+    sockets: Annotated[list[SocketIn] | None, NotNull] = Field(default=None, max_length=100)
     evse_id: Text | None = None
-    split_evse_by_socket: bool = Field(default=None)
+    split_evse_by_socket: Annotated[bool | None, NotNull] = None
     capabilities: list[Text] | None = Field(default=None, max_length=100)
     physical_reference: Text | None = None
     integration_relays: list[Text] | None = Field(default=None, max_length=100)
@@ -87,7 +95,9 @@ class ChargerPatch(Input):
 
 class ChargerIn(ChargerPatch):
     charger_id: str = Field(
-        min_length=1, max_length=48, pattern=r"^[\x21-\x7e]+$",
+        min_length=1,
+        max_length=48,
+        pattern=r"^[\x21-\x7e]+$",
         description="The OCPP identity: 1-48 printable ASCII characters, unique per customer",
     )
     group_id: Id = Field(description="The site the charger stands in")
@@ -115,5 +125,5 @@ def charger_values(body: ChargerPatch) -> dict[str, Any]:
             c.model_dump(by_alias=True) for c in body.charger_configurations
         ]
     if "sockets" in body.model_fields_set:
-        values["sockets"] = [s.model_dump() for s in body.sockets]
+        values["sockets"] = [s.model_dump() for s in body.sockets or []]
     return values

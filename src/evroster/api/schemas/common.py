@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -24,6 +25,7 @@ __all__ = [
     "Int32",
     "Int64",
     "LongText",
+    "NotNull",
     "Output",
     "Page",
     "Problem",
@@ -56,6 +58,15 @@ Timestamp = Annotated[
 ]
 
 
+def _not_null(value: T) -> T:
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
+
+
+# For PATCH fields that may be omitted but never cleared: defaults are not validated,
+# so only an explicit null reaches the check.
+NotNull = AfterValidator(_not_null)
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -10,6 +10,7 @@ from evroster.api.schemas.common import (
     Id,
     Input,
     Int64,
+    NotNull,
     Output,
     Text,
     Timestamp,
@@ -37,13 +38,15 @@ class IntegratedExternalIdIn(Input):
 
 
 class DriverPatch(Input):
-    name: Text = Field(default=None)
+    name: Annotated[Text | None, NotNull] = None
     external_id: Text | None = None
     home_site_id: Id | None = Field(
         default=None, description="The driver's home site: visibility only, grants no access"
     )
     payer_id: Int64 | None = None
-    integrated_external_ids: list[IntegratedExternalIdIn] = Field(default=None, max_length=100)
+    integrated_external_ids: Annotated[list[IntegratedExternalIdIn] | None, NotNull] = Field(
+        default=None, max_length=100
+    )
 
 
 class DriverIn(DriverPatch):
@@ -60,7 +63,7 @@ def driver_values(body: DriverPatch) -> dict[str, Any]:
         # Stored as the document shows them (camelCase, formatted timestamps).
         values["integrated_external_ids"] = [
             {**e.model_dump(by_alias=True), "effectiveFrom": format_timestamp(e.effective_from)}
-            for e in body.integrated_external_ids
+            for e in body.integrated_external_ids or []
         ]
     return values
 
@@ -76,7 +79,7 @@ class DriverSummary(Output):
 
 
 class TagPatch(Input):
-    id_tag: str = Field(
+    id_tag: Annotated[str | None, NotNull] = Field(
         default=None,
         description="1-36 printable ASCII characters; matched without regard to case, and "
         "hex byte pairs without their separators",
@@ -85,8 +88,8 @@ class TagPatch(Input):
     token_name: Text | None = None
     start_date: TimestampIn | None = None
     expiring_date: TimestampIn | None = Field(default=None, description="null: never expires")
-    invoicable: bool = Field(default=None)
-    blocked: bool = Field(default=None)
+    invoicable: Annotated[bool | None, NotNull] = None
+    blocked: Annotated[bool | None, NotNull] = None
 
 
 class TagIn(TagPatch):

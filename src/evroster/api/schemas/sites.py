@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from evroster.api.schemas.common import Id, Input, Int64, Output, Text
+from evroster.api.schemas.common import Id, Input, Int64, NotNull, Output, Text
 from evroster.domain.sites import parse_group_type
 
 __all__ = ["SiteIn", "SiteOut", "SitePatch"]
 
-_GROUP_TYPE = Field(
-    default=None,
-    description="0 SUB_CPO, 1 SITE, 2 SUB_SITE, 3 CIRCUIT, 4 OTHER; the number or the name",
-    examples=[1, "SITE"],
-)
+_GROUP_TYPE = "0 SUB_CPO, 1 SITE, 2 SUB_SITE, 3 CIRCUIT, 4 OTHER; the number or the name"
 
 
 def _group_type(value: Any) -> int | None:
@@ -28,9 +24,11 @@ def _group_type(value: Any) -> int | None:
 
 
 class SitePatch(Input):
-    name: Text = Field(default=None)
+    name: Annotated[Text | None, NotNull] = None
     parent_id: Id | None = None
-    group_type: int | str = _GROUP_TYPE
+    group_type: Annotated[int | str | None, NotNull] = Field(
+        default=None, description=_GROUP_TYPE, examples=[1, "SITE"]
+    )
     external_id: Text | None = None
     payer_id: Int64 | None = None
     cost_id: Text | None = None
@@ -42,7 +40,7 @@ class SitePatch(Input):
 
 class SiteIn(SitePatch):
     name: Text
-    group_type: int | str = Field(default=1, description=_GROUP_TYPE.description)
+    group_type: int | str = Field(default=1, description=_GROUP_TYPE, examples=[1, "SITE"])
 
 
 class SiteOut(Output):

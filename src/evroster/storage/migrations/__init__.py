@@ -17,9 +17,7 @@ def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent))
     cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
-    cfg.set_main_option(
-        "file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s_%%(rev)s"
-    )
+    cfg.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s_%%(rev)s")
     return cfg
 
 

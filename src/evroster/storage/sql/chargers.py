@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -33,19 +34,26 @@ class SqlChargers:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
-    def create(self, customer_id: int, values: Values, socket_values: list[Values]) -> Row:
-        row = one_or_none(self._conn.execute(
-            chargers.insert().values(customer_id=customer_id, **_encode(values))
-            .returning(*chargers.c)
-        ))
+    def create(self, customer_id: int, values: Values, socket_values: Sequence[Values]) -> Row:
+        row = one_or_none(
+            self._conn.execute(
+                chargers.insert()
+                .values(customer_id=customer_id, **_encode(values))
+                .returning(*chargers.c)
+            )
+        )
         assert row is not None
         self._insert_sockets(customer_id, row["id"], socket_values, {})
         return row
 
     def get(self, customer_id: int, charger_id: str) -> Row | None:
-        return one_or_none(self._conn.execute(chargers.select().where(
-            chargers.c.customer_id == customer_id, chargers.c.charger_id == charger_id
-        )))
+        return one_or_none(
+            self._conn.execute(
+                chargers.select().where(
+                    chargers.c.customer_id == customer_id, chargers.c.charger_id == charger_id
+                )
+            )
+        )
 
     def page(self, customer_id: int, offset: int, limit: int) -> Page:
         query: sa.Select[Any] = (
@@ -56,21 +64,25 @@ class SqlChargers:
         return fetch_page(self._conn, query, offset, limit)
 
     def update(
-        self, customer_id: int, pk: int, values: Values, socket_values: list[Values] | None
+        self, customer_id: int, pk: int, values: Values, socket_values: Sequence[Values] | None
     ) -> Row:
-        row = one_or_none(self._conn.execute(
-            chargers.update()
-            .where(chargers.c.customer_id == customer_id, chargers.c.id == pk)
-            .values(**_encode(values))
-            .returning(*chargers.c)
-        ))
+        row = one_or_none(
+            self._conn.execute(
+                chargers.update()
+                .where(chargers.c.customer_id == customer_id, chargers.c.id == pk)
+                .values(**_encode(values))
+                .returning(*chargers.c)
+            )
+        )
         assert row is not None
         if socket_values is not None:
             # Sockets are replaced as a list, but a socket that keeps its id keeps the live
             # status the charger last reported.
             live = {
                 r["id"]: {k: r[k] for k in _SOCKET_LIVE}
-                for r in rows(self._conn.execute(sockets.select().where(sockets.c.charger_pk == pk)))
+                for r in rows(
+                    self._conn.execute(sockets.select().where(sockets.c.charger_pk == pk))
+                )
             }
             self._conn.execute(sockets.delete().where(sockets.c.charger_pk == pk))
             self._insert_sockets(customer_id, pk, socket_values, live)
@@ -97,7 +109,7 @@ class SqlChargers:
         )
 
     def _insert_sockets(
-        self, customer_id: int, pk: int, socket_values: list[Values], live: dict[int, Row]
+        self, customer_id: int, pk: int, socket_values: Sequence[Values], live: dict[int, Row]
     ) -> None:
         if not socket_values:
             return
@@ -105,8 +117,14 @@ class SqlChargers:
         self._conn.execute(
             sockets.insert(),
             [
-                {"status": None, **live.get(s["id"], {}), **s,
-                 "customer_id": customer_id, "charger_pk": pk, "last_updated": now}
+                {
+                    "status": None,
+                    **live.get(s["id"], {}),
+                    **s,
+                    "customer_id": customer_id,
+                    "charger_pk": pk,
+                    "last_updated": now,
+                }
                 for s in socket_values
             ],
         )

@@ -13,7 +13,7 @@ __all__ = ["fetch_page", "one_or_none", "rows"]
 
 def rows(result: sa.CursorResult[Any]) -> list[Row]:
     """Plain ``dict`` rows with ``str`` keys (Core's keys are a ``str`` subclass)."""
-    keys = [str(k) for k in result.keys()]
+    keys = [str(k) for k in result.keys()]  # noqa: SIM118 - a Result is not a dict
     return [dict(zip(keys, r, strict=True)) for r in result]
 
 

@@ -27,7 +27,9 @@ class SqlCustomers:
         return row
 
     def get(self, customer_id: int) -> Row | None:
-        return one_or_none(self._conn.execute(customers.select().where(customers.c.id == customer_id)))
+        return one_or_none(
+            self._conn.execute(customers.select().where(customers.c.id == customer_id))
+        )
 
 
 class SqlKeys:

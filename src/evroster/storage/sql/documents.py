@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy.engine import Engine
@@ -26,6 +27,8 @@ from sqlalchemy.engine import Engine
 from evroster.storage.base import DocumentRows
 
 __all__ = ["SqlDocuments"]
+
+T = TypeVar("T")
 
 
 def _ts(dialect: str, col: str) -> str:
@@ -67,7 +70,10 @@ class _Sql:
     """The statements, rendered once for one dialect."""
 
     def __init__(self, dialect: str) -> None:
-        ts = lambda col: _ts(dialect, col)  # noqa: E731
+
+        def ts(col: str) -> str:
+            return _ts(dialect, col)
+
         self.principal = (
             "SELECT customer_id, role, salt, secret_hash, revoked_at IS NULL"
             " FROM api_keys WHERE key_id = ?"
@@ -165,8 +171,7 @@ class SqlDocuments:
             chargers = cur.fetchall()
             return DocumentRows(None, [], sites, chargers, self._sockets(cur, chargers))
 
-        result: DocumentRows = self._run(work)
-        return result
+        return self._run(work)
 
     def chargers(self, customer_id: int, pks: list[int]) -> DocumentRows:
         """Chargers by primary key (flagged direct), in key order, with their sockets."""
@@ -176,8 +181,7 @@ class SqlDocuments:
             chargers = cur.fetchall()
             return DocumentRows(None, [], [], chargers, self._sockets(cur, chargers))
 
-        result: DocumentRows = self._run(work)
-        return result
+        return self._run(work)
 
     def _sockets(self, cur: Any, chargers: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not chargers:
@@ -204,7 +208,7 @@ class SqlDocuments:
     def _list(self, ids: list[int]) -> Any:
         return orjson.dumps(ids).decode() if self._dialect == "sqlite" else ids
 
-    def _run(self, work: Any) -> Any:
+    def _run(self, work: Callable[[Any], T]) -> T:
         if self._dialect == "sqlite":
             conn = getattr(self._local, "conn", None)
             if conn is None:

@@ -34,30 +34,48 @@ class SqlDrivers:
 
     def create(self, customer_id: int, values: Values) -> Row:
         now = utcnow()
-        row = _decode(one_or_none(self._conn.execute(
-            drivers.insert()
-            .values(customer_id=customer_id, created_at=now, updated_at=now, **_encode(values))
-            .returning(*drivers.c)
-        )))
+        row = _decode(
+            one_or_none(
+                self._conn.execute(
+                    drivers.insert()
+                    .values(
+                        customer_id=customer_id, created_at=now, updated_at=now, **_encode(values)
+                    )
+                    .returning(*drivers.c)
+                )
+            )
+        )
         assert row is not None
         return row
 
     def get(self, customer_id: int, driver_id: int) -> Row | None:
-        return _decode(one_or_none(self._conn.execute(
-            drivers.select().where(drivers.c.customer_id == customer_id, drivers.c.id == driver_id)
-        )))
+        return _decode(
+            one_or_none(
+                self._conn.execute(
+                    drivers.select().where(
+                        drivers.c.customer_id == customer_id, drivers.c.id == driver_id
+                    )
+                )
+            )
+        )
 
     def by_external_id(self, customer_id: int, external_id: str) -> Row | None:
-        return _decode(one_or_none(self._conn.execute(
-            drivers.select().where(
-                drivers.c.customer_id == customer_id, drivers.c.external_id == external_id
+        return _decode(
+            one_or_none(
+                self._conn.execute(
+                    drivers.select().where(
+                        drivers.c.customer_id == customer_id, drivers.c.external_id == external_id
+                    )
+                )
             )
-        )))
+        )
 
     def page(self, customer_id: int, offset: int, limit: int, search: str | None) -> Page:
         query: sa.Select[Any] = drivers.select().where(drivers.c.customer_id == customer_id)
         if search:
-            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = (
+                "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
             query = query.where(
                 sa.or_(
                     drivers.c.name.ilike(pattern, escape="\\"),
@@ -70,12 +88,16 @@ class SqlDrivers:
         return page
 
     def update(self, customer_id: int, driver_id: int, values: Values) -> Row:
-        row = _decode(one_or_none(self._conn.execute(
-            drivers.update()
-            .where(drivers.c.customer_id == customer_id, drivers.c.id == driver_id)
-            .values(updated_at=utcnow(), **_encode(values))
-            .returning(*drivers.c)
-        )))
+        row = _decode(
+            one_or_none(
+                self._conn.execute(
+                    drivers.update()
+                    .where(drivers.c.customer_id == customer_id, drivers.c.id == driver_id)
+                    .values(updated_at=utcnow(), **_encode(values))
+                    .returning(*drivers.c)
+                )
+            )
+        )
         assert row is not None
         return row
 
@@ -90,31 +112,41 @@ class SqlTags:
         self._conn = conn
 
     def create(self, customer_id: int, driver_id: int, values: Values) -> Row:
-        row = one_or_none(self._conn.execute(
-            tags.insert()
-            .values(customer_id=customer_id, driver_id=driver_id, last_updated=utcnow(), **values)
-            .returning(*tags.c)
-        ))
+        row = one_or_none(
+            self._conn.execute(
+                tags.insert()
+                .values(
+                    customer_id=customer_id, driver_id=driver_id, last_updated=utcnow(), **values
+                )
+                .returning(*tags.c)
+            )
+        )
         assert row is not None
         return row
 
     def get(self, customer_id: int, tag_id: int) -> Row | None:
-        return one_or_none(self._conn.execute(
-            tags.select().where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
-        ))
+        return one_or_none(
+            self._conn.execute(
+                tags.select().where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
+            )
+        )
 
     def by_key(self, customer_id: int, key: str) -> Row | None:
-        return one_or_none(self._conn.execute(
-            tags.select().where(tags.c.customer_id == customer_id, tags.c.id_tag_key == key)
-        ))
+        return one_or_none(
+            self._conn.execute(
+                tags.select().where(tags.c.customer_id == customer_id, tags.c.id_tag_key == key)
+            )
+        )
 
     def update(self, customer_id: int, tag_id: int, values: Values) -> Row:
-        row = one_or_none(self._conn.execute(
-            tags.update()
-            .where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
-            .values(last_updated=utcnow(), **values)
-            .returning(*tags.c)
-        ))
+        row = one_or_none(
+            self._conn.execute(
+                tags.update()
+                .where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
+                .values(last_updated=utcnow(), **values)
+                .returning(*tags.c)
+            )
+        )
         assert row is not None
         return row
 
@@ -132,21 +164,25 @@ class SqlGrants:
         self._grant(site_grants, customer_id, driver_id, "site_id", site_id)
 
     def revoke_site(self, customer_id: int, driver_id: int, site_id: int) -> None:
-        self._conn.execute(site_grants.delete().where(
-            site_grants.c.customer_id == customer_id,
-            site_grants.c.driver_id == driver_id,
-            site_grants.c.site_id == site_id,
-        ))
+        self._conn.execute(
+            site_grants.delete().where(
+                site_grants.c.customer_id == customer_id,
+                site_grants.c.driver_id == driver_id,
+                site_grants.c.site_id == site_id,
+            )
+        )
 
     def grant_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> None:
         self._grant(charger_grants, customer_id, driver_id, "charger_pk", charger_pk)
 
     def revoke_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> None:
-        self._conn.execute(charger_grants.delete().where(
-            charger_grants.c.customer_id == customer_id,
-            charger_grants.c.driver_id == driver_id,
-            charger_grants.c.charger_pk == charger_pk,
-        ))
+        self._conn.execute(
+            charger_grants.delete().where(
+                charger_grants.c.customer_id == customer_id,
+                charger_grants.c.driver_id == driver_id,
+                charger_grants.c.charger_pk == charger_pk,
+            )
+        )
 
     def _grant(
         self, table: sa.Table, customer_id: int, driver_id: int, column: str, target: int
@@ -154,11 +190,16 @@ class SqlGrants:
         # Idempotent: granting twice is one grant. Two concurrent first grants meet at the
         # primary key; the loser gets a Conflict from the store and may simply retry.
         exists = self._conn.execute(
-            sa.select(sa.literal(1)).select_from(table).where(
-                table.c.driver_id == driver_id, table.c[column] == target
-            )
+            sa.select(sa.literal(1))
+            .select_from(table)
+            .where(table.c.driver_id == driver_id, table.c[column] == target)
         ).first()
         if exists is None:
-            self._conn.execute(table.insert().values(
-                customer_id=customer_id, driver_id=driver_id, created_at=utcnow(), **{column: target}
-            ))
+            self._conn.execute(
+                table.insert().values(
+                    customer_id=customer_id,
+                    driver_id=driver_id,
+                    created_at=utcnow(),
+                    **{column: target},
+                )
+            )

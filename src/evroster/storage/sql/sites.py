@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from evroster.storage.base import Page, Row, Values
-from evroster.storage.sql.common import fetch_page, one_or_none, rows
+from evroster.storage.sql.common import fetch_page, one_or_none
 from evroster.storage.sql.tables import chargers, customers, sites
 
 __all__ = ["SqlSites"]

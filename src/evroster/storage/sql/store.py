@@ -33,8 +33,13 @@ class SqlUnitOfWork:
     @classmethod
     def on(cls, conn: sa.Connection) -> SqlUnitOfWork:
         return cls(
-            SqlCustomers(conn), SqlKeys(conn), SqlSites(conn), SqlChargers(conn),
-            SqlDrivers(conn), SqlTags(conn), SqlGrants(conn),
+            SqlCustomers(conn),
+            SqlKeys(conn),
+            SqlSites(conn),
+            SqlChargers(conn),
+            SqlDrivers(conn),
+            SqlTags(conn),
+            SqlGrants(conn),
         )
 
 
@@ -47,7 +52,11 @@ class SqlStore:
         self._read_engine = (
             self.engine if self.dialect == "sqlite" else create_engine(url, pool_size, True)
         )
-        self.documents = SqlDocuments(self._read_engine)
+        self._documents = SqlDocuments(self._read_engine)
+
+    @property
+    def documents(self) -> SqlDocuments:
+        return self._documents
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[SqlUnitOfWork]:
@@ -64,6 +73,6 @@ class SqlStore:
                 raise Conflict("The change conflicts with existing data") from exc
 
     def close(self) -> None:
-        self.documents.close()
+        self._documents.close()
         self.engine.dispose()
         self._read_engine.dispose()

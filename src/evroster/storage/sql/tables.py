@@ -111,9 +111,7 @@ chargers = sa.Table(
     sa.Column("city", sa.String(100), nullable=True),
     sa.Column("area", sa.String(100), nullable=True),
     sa.Column("country", sa.String(100), nullable=True),
-    sa.Column(
-        "push_integration_enabled", sa.Boolean(), nullable=False, server_default=sa.false()
-    ),
+    sa.Column("push_integration_enabled", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column(
         "charger_specific_message_structure",
         sa.Boolean(),
@@ -138,9 +136,7 @@ chargers = sa.Table(
 sockets = sa.Table(
     "sockets",
     metadata,
-    sa.Column(
-        "charger_pk", Id, sa.ForeignKey("chargers.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("charger_pk", Id, sa.ForeignKey("chargers.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
     _customer(),
     sa.Column("type", sa.String(50), nullable=True),
@@ -167,9 +163,7 @@ drivers = sa.Table(
     _customer(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("external_id", sa.String(200), nullable=True),
-    sa.Column(
-        "home_site_id", Id, sa.ForeignKey("sites.id", ondelete="SET NULL"), nullable=True
-    ),
+    sa.Column("home_site_id", Id, sa.ForeignKey("sites.id", ondelete="SET NULL"), nullable=True),
     sa.Column("payer_id", sa.BigInteger(), nullable=True),
     sa.Column("integrated_external_ids", sa.Text(), nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -184,9 +178,7 @@ tags = sa.Table(
     metadata,
     sa.Column("id", Id, primary_key=True, autoincrement=True),
     _customer(),
-    sa.Column(
-        "driver_id", Id, sa.ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("driver_id", Id, sa.ForeignKey("drivers.id", ondelete="CASCADE"), nullable=False),
     sa.Column("id_tag", sa.String(64), nullable=False),
     sa.Column("id_tag_key", sa.String(64), nullable=False),
     sa.Column("token_name", sa.String(200), nullable=True),
@@ -213,9 +205,7 @@ charger_grants = sa.Table(
     "charger_grants",
     metadata,
     sa.Column("driver_id", Id, sa.ForeignKey("drivers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column(
-        "charger_pk", Id, sa.ForeignKey("chargers.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("charger_pk", Id, sa.ForeignKey("chargers.id", ondelete="CASCADE"), primary_key=True),
     _customer(),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Index(None, "charger_pk"),
