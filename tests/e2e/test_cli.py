@@ -143,4 +143,5 @@ def test_demo_then_serve(db: Path, served: tuple[str, Path]) -> None:
         time.sleep(0.1)
     text = log.read_text()
     assert "code=***" in text
-    assert key not in text and key.split("_")[2] not in text
+    secret = key.split("_", 2)[2]
+    assert len(secret) >= 40 and key not in text and secret not in text

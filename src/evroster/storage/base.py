@@ -120,15 +120,15 @@ class UnitOfWork(Protocol):
 class DocumentRows(NamedTuple):
     """Everything one driver document is made of, read in one snapshot.
 
-    Tuples are in the column order documented in ``storage/sql/documents.py``;
-    timestamps are already RFC 3339 strings and JSON columns raw JSON text.
+    Tuples are in the column order documented in ``storage/sql/document_sql.py``;
+    timestamps are RFC 3339 strings, JSON values raw JSON text, and each charger
+    object (sockets included) arrives whole, as JSON text.
     """
 
     driver: tuple[Any, ...] | None
     tags: list[tuple[Any, ...]]
     sites: list[tuple[Any, ...]]
     chargers: list[tuple[Any, ...]]
-    sockets: list[tuple[Any, ...]]
 
 
 class DocumentSource(Protocol):

@@ -154,6 +154,8 @@ sockets = sa.Table(
     sa.Column("terms_and_conditions", sa.String(2000), nullable=True),
     sa.Column("last_updated", UTCDateTime(), nullable=True),
     sa.Column("charging_station_evse_id", sa.Integer(), nullable=True),
+    # Clustered on (charger, socket id): a charger's sockets are one range read.
+    sqlite_with_rowid=False,
 )
 
 drivers = sa.Table(
@@ -199,6 +201,7 @@ site_grants = sa.Table(
     _customer(),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Index(None, "site_id"),
+    sqlite_with_rowid=False,
 )
 
 charger_grants = sa.Table(
@@ -209,4 +212,5 @@ charger_grants = sa.Table(
     _customer(),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Index(None, "charger_pk"),
+    sqlite_with_rowid=False,
 )

@@ -266,6 +266,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("driver_id", "charger_pk", name=op.f("pk_charger_grants")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("charger_grants", schema=None) as batch_op:
         batch_op.create_index(
@@ -300,6 +301,7 @@ def upgrade() -> None:
             ["site_id"], ["sites.id"], name=op.f("fk_site_grants_site_id_sites"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("driver_id", "site_id", name=op.f("pk_site_grants")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("site_grants", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_site_grants_site_id"), ["site_id"], unique=False)
@@ -343,6 +345,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("charger_pk", "id", name=op.f("pk_sockets")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "tags",
