@@ -17,11 +17,12 @@ _BODY = Path(os.environ["CEILING_BODY"]).read_bytes() if "CEILING_BODY" in os.en
 _OK = {
     "type": "http.response.start",
     "status": 200,
-    "headers": [(b"content-type", b"application/json"),
-                (b"content-length", str(len(_BODY)).encode())],
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(_BODY)).encode()),
+    ],
 }
-_DENIED = {"type": "http.response.start", "status": 401,
-           "headers": [(b"content-length", b"0")]}
+_DENIED = {"type": "http.response.start", "status": 401, "headers": [(b"content-length", b"0")]}
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

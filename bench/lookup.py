@@ -58,8 +58,12 @@ def _pin(cpu: int) -> list[str]:
 
 @contextmanager
 def _server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    proc = subprocess.Popen([*_pin(0), *argv], env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*_pin(0), *argv],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -69,7 +73,9 @@ def _server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if proc.poll() is not None:
-                    raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "died")
+                    raise RuntimeError(
+                        proc.stderr.read().decode() if proc.stderr else "died"
+                    ) from None
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{argv} did not start") from None
                 time.sleep(0.1)
@@ -81,9 +87,23 @@ def _server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
 
 def _wrk(base: str, duration: int, connections: int, tags: Path, key: str) -> dict[str, Any]:
     out = subprocess.run(
-        [*_pin(1), "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
-         "-s", str(SCRIPT), base, "--", str(tags), key],
-        capture_output=True, text=True, check=True,
+        [
+            *_pin(1),
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(SCRIPT),
+            base,
+            "--",
+            str(tags),
+            key,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
     def latency_ms(label: str) -> float:
@@ -112,8 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--mix", choices=["reference", "heavy"], default="reference",
-                        help="grant mix: median document ~5.5 KB (reference) or ~17 KB (heavy)")
+    parser.add_argument(
+        "--mix",
+        choices=["reference", "heavy"],
+        default="reference",
+        help="grant mix: median document ~5.5 KB (reference) or ~17 KB (heavy)",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
@@ -126,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     url = f"sqlite:///{db}"
     upgrade(url)
     store = SqlStore(url)
-    shape = Shape(drivers=args.drivers, chargers=args.drivers // 5,
-                  **(HEAVY if args.mix == "heavy" else {}))
+    shape = Shape(
+        drivers=args.drivers, chargers=args.drivers // 5, **(HEAVY if args.mix == "heavy" else {})
+    )
     out = args.out or RESULTS / f"lookup-{args.mix}.json"
     dataset = load(store, shape)
     store.close()
@@ -137,8 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     tags.write_text("\n".join(dataset.id_tags) + "\n")
 
     app_port, ceiling_port = _free_port(), _free_port()
-    app_env = {"EVROSTER_DATABASE_URL": url, "EVROSTER_ACCESS_LOG": "false",
-               "EVROSTER_LOG_LEVEL": "warning"}
+    app_env = {
+        "EVROSTER_DATABASE_URL": url,
+        "EVROSTER_ACCESS_LOG": "false",
+        "EVROSTER_LOG_LEVEL": "warning",
+    }
     app_argv = [sys.executable, "-m", "evroster", "serve", "--port", str(app_port)]
     runs: dict[str, list[dict[str, Any]]] = {"ceiling": [], "evroster": []}
     with _server(app_argv, app_env, app_port) as app_base:
@@ -158,18 +186,29 @@ def main(argv: list[str] | None = None) -> int:
         body_file = DATA / "mean-document.json"
         body_file.write_bytes(min(bodies, key=lambda b: abs(len(b) - mean)))
         ceiling_env = {"CEILING_KEY": dataset.api_key, "CEILING_BODY": str(body_file)}
-        ceiling_argv = [sys.executable, "-m", "uvicorn", "bench.ceiling:app", "--port",
-                        str(ceiling_port), "--no-access-log", "--log-level", "warning",
-                        "--no-server-header"]
+        ceiling_argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.ceiling:app",
+            "--port",
+            str(ceiling_port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--no-server-header",
+        ]
         with _server(ceiling_argv, ceiling_env, ceiling_port) as ceiling_base:
             for n in range(args.rounds):
                 for name, base in (("ceiling", ceiling_base), ("evroster", app_base)):
                     _wrk(base, args.warmup, args.connections, tags, dataset.api_key)
                     result = _wrk(base, args.duration, args.connections, tags, dataset.api_key)
                     runs[name].append(result)
-                    print(f"round {n + 1} {name:9s} {result['rps']:9.0f} req/s  "
-                          f"p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
-                          f"non-2xx {result['non_2xx']}")
+                    print(
+                        f"round {n + 1} {name:9s} {result['rps']:9.0f} req/s  "
+                        f"p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
+                        f"non-2xx {result['non_2xx']}"
+                    )
 
     def median(name: str, field: str) -> float:
         return statistics.median(r[field] for r in runs[name])
@@ -181,17 +220,31 @@ def main(argv: list[str] | None = None) -> int:
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "dataset": dataset.counts,
         "load_seconds": round(dataset.seconds, 1),
-        "document_bytes": {"mean": round(mean), "median": statistics.median(sizes),
-                           "p90": sizes[len(sizes) * 9 // 10], "max": sizes[-1],
-                           "ceiling_body": body_file.stat().st_size},
-        "settings": {"connections": args.connections, "duration_s": args.duration,
-                     "rounds": args.rounds, "server": "uvicorn (uvloop, httptools), 1 worker",
-                     "pinning": "server CPU 0, wrk CPU 1" if _pin(0) else "none"},
+        "document_bytes": {
+            "mean": round(mean),
+            "median": statistics.median(sizes),
+            "p90": sizes[len(sizes) * 9 // 10],
+            "max": sizes[-1],
+            "ceiling_body": body_file.stat().st_size,
+        },
+        "settings": {
+            "connections": args.connections,
+            "duration_s": args.duration,
+            "rounds": args.rounds,
+            "server": "uvicorn (uvloop, httptools), 1 worker",
+            "pinning": "server CPU 0, wrk CPU 1" if _pin(0) else "none",
+        },
         "runs": runs,
-        "ceiling": {"rps": median("ceiling", "rps"), "p50_ms": median("ceiling", "p50_ms"),
-                    "p99_ms": median("ceiling", "p99_ms")},
-        "evroster": {"rps": median("evroster", "rps"), "p50_ms": median("evroster", "p50_ms"),
-                     "p99_ms": median("evroster", "p99_ms")},
+        "ceiling": {
+            "rps": median("ceiling", "rps"),
+            "p50_ms": median("ceiling", "p50_ms"),
+            "p99_ms": median("ceiling", "p99_ms"),
+        },
+        "evroster": {
+            "rps": median("evroster", "rps"),
+            "p50_ms": median("evroster", "p50_ms"),
+            "p99_ms": median("evroster", "p99_ms"),
+        },
         "ratio": round(ratio, 3),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -201,9 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("ceiling", "evroster"):
         r = report[name]
         print(f"{name:10s} {r['rps']:9.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f}")
-    print(f"ratio evroster / ceiling: {ratio:.3f} (median of {args.rounds} rounds); "
-          f"ceiling body {report['document_bytes']['ceiling_body']} bytes (mean document); "
-          f"written to {out}")
+    print(
+        f"ratio evroster / ceiling: {ratio:.3f} (median of {args.rounds} rounds); "
+        f"ceiling body {report['document_bytes']['ceiling_body']} bytes (mean document); "
+        f"written to {out}"
+    )
     if any(r["non_2xx"] for rs in runs.values() for r in rs):
         print("FAILED: some requests were not answered 200")
         return 1

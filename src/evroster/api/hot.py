@@ -82,8 +82,11 @@ class HotPath:
         work, ref = route
         key = next((v for k, v in scope["headers"] if k == b"x-api-key"), None)
         query = QueryParams(scope["query_string"]) if scope["query_string"] else None
-        api_key = key.decode("latin-1") if key is not None else query and query.get("code")
-        client = query.get("clientId") if query else None
+        if key is not None:
+            api_key: str | None = key.decode("latin-1")
+        else:
+            api_key = query.get("code") if query is not None else None
+        client = query.get("clientId") if query is not None else None
         try:
             if self.inline:
                 body = work(self.source, api_key, client, ref)
@@ -97,7 +100,10 @@ class HotPath:
             log.exception("driver document failed")
             await problem(Request(scope), 500, "Internal server error")(scope, receive, send)
             return
-        start: Message = {"type": "http.response.start", "status": 200, "headers": [
-            *_JSON, (b"content-length", str(len(body)).encode())]}
+        start: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*_JSON, (b"content-length", str(len(body)).encode())],
+        }
         await send(start)
         await send({"type": "http.response.body", "body": body})

@@ -1,8 +1,9 @@
 """The driver document (eMabler's get-authorised-user-by-tag) and its parts.
 
 Assembled from the tuples of ``DocumentSource`` into dicts and serialised with orjson:
-no models, no validation, on the most called read of the system. Charger objects and
-JSON columns arrive as JSON text and are spliced in as ``orjson.Fragment`` unparsed.
+no models, no validation, on the most called read of the system. Tag and charger
+objects and JSON columns arrive as JSON text and are spliced in as ``orjson.Fragment``
+unparsed.
 """
 
 from __future__ import annotations
@@ -51,8 +52,7 @@ class _Chargers:
         for direct, pk, site_id, connected, sockets, faulted, obj in rows.chargers:
             if pk not in self.objects:
                 self.objects[pk] = orjson.Fragment(obj)
-                self.counts[pk] = (sockets - faulted, 0, faulted) if connected else (
-                    0, sockets, 0)
+                self.counts[pk] = (sockets - faulted, 0, faulted) if connected else (0, sockets, 0)
             (self.direct if direct else self.in_site[site_id]).append(pk)
 
     def direct_objects(self) -> list[orjson.Fragment]:
@@ -112,11 +112,7 @@ def render_driver(rows: DocumentRows) -> bytes:
     return orjson.dumps({
         "id": d[0], "name": d[1], "homeGroupId": d[2], "homeGroupName": d[3],
         "externalId": d[4],
-        "tags": [
-            {"id": t[0], "idTag": t[1], "expiringDate": t[2], "startDate": t[3],
-             "lastUpdated": t[4], "tokenName": t[5], "invoicable": bool(t[6])}
-            for t in rows.tags
-        ],
+        "tags": orjson.Fragment(d[7]),
         "chargerGroups": site_objects(rows, chargers),
         "chargers": chargers.direct_objects(),
         "payerId": d[5],

@@ -126,7 +126,6 @@ class DocumentRows(NamedTuple):
     """
 
     driver: tuple[Any, ...] | None
-    tags: list[tuple[Any, ...]]
     sites: list[tuple[Any, ...]]
     chargers: list[tuple[Any, ...]]
 

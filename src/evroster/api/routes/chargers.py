@@ -26,11 +26,11 @@ ChargerIdPath = Annotated[
 ]
 
 
-def _objects(store: Store, customer_id: int, pks: list[int]) -> list[dict[str, Any]]:
+def _objects(store: Store, customer_id: int, pks: list[int]) -> list[Any]:
     return charger_objects(store.documents.chargers(customer_id, pks))
 
 
-def _one(store: Store, customer_id: int, pk: int) -> dict[str, Any]:
+def _one(store: Store, customer_id: int, pk: int) -> Any:
     found = _objects(store, customer_id, [pk])
     if not found:  # deleted between the write and this read
         raise NotFound("Charger not found")

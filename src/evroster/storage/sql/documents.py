@@ -1,4 +1,4 @@
-"""The read side of the hot path: a driver document in five indexed statements, one
+"""The read side of the hot path: a driver document in three indexed statements, one
 snapshot, straight on the DB-API connection.
 
 No ORM and no Core compilation here: fixed SQL text (``document_sql.py``), so the
@@ -66,7 +66,7 @@ class SqlDocuments:
             sites = cur.fetchall()
             site_ids = [s[1] for s in sites]
             cur.execute(self._sql.chargers_in_sites, (customer_id, self._list(site_ids)))
-            return DocumentRows(None, [], sites, cur.fetchall())
+            return DocumentRows(None, sites, cur.fetchall())
 
         return self._run(work)
 
@@ -75,7 +75,7 @@ class SqlDocuments:
 
         def work(cur: Any) -> DocumentRows:
             cur.execute(self._sql.chargers_by_pk, (customer_id, self._list(pks)))
-            return DocumentRows(None, [], [], cur.fetchall())
+            return DocumentRows(None, [], cur.fetchall())
 
         return self._run(work)
 
@@ -85,13 +85,11 @@ class SqlDocuments:
         if driver is None:
             return None
         driver_id = driver[0]
-        cur.execute(sql.tags, (driver_id,))
-        tags = cur.fetchall()
         cur.execute(sql.sites, (driver_id, customer_id))
         sites = cur.fetchall()
         site_ids = [s[1] for s in sites]
         cur.execute(sql.chargers, (customer_id, self._list(site_ids), driver_id))
-        return DocumentRows(driver, tags, sites, cur.fetchall())
+        return DocumentRows(driver, sites, cur.fetchall())
 
     def _list(self, ids: list[int]) -> Any:
         return orjson.dumps(ids).decode() if self._dialect == "sqlite" else ids
