@@ -170,9 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     app_argv = [sys.executable, "-m", "evroster", "serve", "--port", str(app_port)]
     runs: dict[str, list[dict[str, Any]]] = {"ceiling": [], "evroster": []}
     with _server(app_argv, app_env, app_port) as app_base:
-        # Document sizes over a random sample of the idTags. The ceiling returns the
-        # document closest to the mean size, so both move the same bytes on average (the
-        # sizes are bimodal: drivers with and without a site grant, so a median is unstable).
+        # Document sizes over a random sample of the idTags. The ceiling returns a body
+        # of the mean size, so both move the same bytes on average (the sizes are
+        # bimodal, drivers with and without a floor grant, so a median is unstable).
         sample = random.Random(5).sample(dataset.id_tags, min(2000, len(dataset.id_tags)))
         bodies = []
         with httpx.Client(base_url=app_base, headers={"X-API-Key": dataset.api_key}) as c:
@@ -182,9 +182,12 @@ def main(argv: list[str] | None = None) -> int:
                 bodies.append(response.content)
         bodies.sort(key=len)
         sizes = [len(b) for b in bodies]
-        mean = statistics.mean(sizes)
+        mean = round(statistics.mean(sizes))
         body_file = DATA / "mean-document.json"
-        body_file.write_bytes(min(bodies, key=lambda b: abs(len(b) - mean)))
+        # The largest real document no longer than the mean, padded with JSON
+        # whitespace to exactly the mean size.
+        near = max((b for b in bodies if len(b) <= mean), key=len)
+        body_file.write_bytes(near + b" " * (mean - len(near)))
         ceiling_env = {"CEILING_KEY": dataset.api_key, "CEILING_BODY": str(body_file)}
         ceiling_argv = [
             sys.executable,

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from evroster.config import Settings, get_settings
 from evroster.errors import EvrosterError
 from evroster.logging import configure_logging
@@ -114,7 +116,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        sys.stderr.write(f"evroster: invalid EVROSTER_* setting:\n{exc}\n")
+        return 2
     configure_logging(settings.log_level)
     if args.command == "serve":
         return _serve(settings, args)

@@ -6,7 +6,6 @@ Nothing here runs at import time: call :func:`get_settings`.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,15 +20,15 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///./evroster.db",
-        description="SQLAlchemy URL. sqlite:///path (default) or postgresql://user@host/db.",
+        description="sqlite:///path/to/file.db (default: evroster.db in the working folder) "
+        "or postgresql://user:password@host:port/database.",
     )
-    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
+    db_pool_size: int = Field(
+        default=10, ge=1, description="PostgreSQL: connections per pool (and as many overflow)."
+    )
     host: str = Field(default="127.0.0.1", description="Address `evroster serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `evroster serve` uses.")
     workers: int = Field(default=1, ge=1, description="Worker processes of `evroster serve`.")
-    env: Literal["development", "production"] = Field(
-        default="development", description="`production` hides /docs details nowhere; see docs."
-    )
     log_level: str = Field(default="INFO", description="Python logging level name.")
     access_log: bool = Field(
         default=True, description="Log one line per HTTP request (the `code` query is redacted)."

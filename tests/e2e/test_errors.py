@@ -48,6 +48,21 @@ def test_401_without_or_with_bad_credentials(api: Api, path: str) -> None:
     assert plain.text == UNAUTHORIZED
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/sites/abc", None),
+        ("GET", "/api/v1/drivers/by-idtag/" + "x" * 40, None),
+        ("GET", "/api/v1/drivers/-5", None),
+        ("GET", "/api/v1/sites?page=0", None),
+        ("POST", "/api/v1/sites", {"unknown": 1}),
+        ("PATCH", "/api/v1/chargers/a%20b", {}),
+    ],
+)
+def test_authentication_comes_first(api: Api, method: str, path: str, body: Any) -> None:
+    _problem(api.raw.request(method, path, json=body), 401, UNAUTHORIZED)
+
+
 def test_emabler_query_credentials(api: Api) -> None:
     d = driver(api, "Query", "Q-1")
     raw = api.raw

@@ -14,8 +14,9 @@ from evroster.domain.idtags import canonical_key
 from evroster.services.documents import driver_by_idtag
 from evroster.storage.sql.store import SqlStore
 
-SMALL = Shape(drivers=300, chargers=60, cities=2, garages_per_city=2, floors_per_garage=3,
-              garage_share=0.05)
+SMALL = Shape(
+    drivers=300, chargers=60, cities=2, garages_per_city=2, floors_per_garage=3, garage_share=0.05
+)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
