@@ -126,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args)
     upgrade(settings.database_url)
     if args.command == "migrate":
+        sys.stderr.write("evroster: the database schema is up to date\n")
         return 0
     store = SqlStore(settings.database_url)
     try:
