@@ -8,7 +8,8 @@ site tree comes back as tuples, for ``services/documents.py`` to nest and count.
 Column orders, the contract with ``services/documents.py``:
 
 * driver: id, name, home_site_id, home site name, external_id, payer_id,
-  integrated_external_ids (JSON text), the tag objects (a JSON array as text)
+  integrated_external_ids (JSON text), the tag objects (a JSON array as text), whether
+  the driver holds site grants, whether it holds charger grants
 * site: granted (1/0), id, parent_id, name, group_type, external_id, payer_id, cost_id,
   cost_name, payment_recipient_id
 * charger: direct (1/0), id, site_id, active_connection, sockets, faulted sockets,
@@ -146,7 +147,9 @@ _SITE_NAMES = (
 )
 _DRIVER = (
     "SELECT d.id, d.name, d.home_site_id, h.name, d.external_id, d.payer_id,"
-    " d.integrated_external_ids, {tags} FROM {source}"
+    " d.integrated_external_ids, {tags},"
+    " EXISTS (SELECT 1 FROM site_grants x WHERE x.driver_id = d.id),"
+    " EXISTS (SELECT 1 FROM charger_grants x WHERE x.driver_id = d.id) FROM {source}"
     " LEFT JOIN sites h ON h.id = d.home_site_id WHERE {where}"
 )
 

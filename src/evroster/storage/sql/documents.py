@@ -1,4 +1,4 @@
-"""The read side of the hot path: a driver document in three indexed statements, one
+"""The read side of the hot path: a driver document in at most three indexed statements, one
 snapshot, straight on the DB-API connection.
 
 No ORM and no Core compilation here: fixed SQL text (``document_sql.py``), so the
@@ -84,11 +84,16 @@ class SqlDocuments:
         driver = _fetchone(cur, driver_sql, (customer_id, ref))
         if driver is None:
             return None
-        driver_id = driver[0]
-        cur.execute(sql.sites, (driver_id, customer_id))
-        sites = cur.fetchall()
-        site_ids = [s[1] for s in sites]
-        cur.execute(sql.chargers, (customer_id, self._list(site_ids), driver_id))
+        driver_id, has_sites, has_chargers = driver[0], driver[8], driver[9]
+        # Most drivers hold only one kind of grant: skip the statement that cannot
+        # find anything (two index probes in the driver statement tell).
+        sites: list[tuple[Any, ...]] = []
+        if has_sites:
+            cur.execute(sql.sites, (driver_id, customer_id))
+            sites = cur.fetchall()
+        if not (sites or has_chargers):
+            return DocumentRows(driver, sites, [])
+        cur.execute(sql.chargers, (customer_id, self._list([s[1] for s in sites]), driver_id))
         return DocumentRows(driver, sites, cur.fetchall())
 
     def _list(self, ids: list[int]) -> Any:
