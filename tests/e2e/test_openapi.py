@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.conftest import Api
 from tests.e2e.helpers import charger, driver, site
+from tests.e2e.test_driver_document import DRIVER_KEYS
 
 # api.md's routes: the OpenAPI document must list exactly these.
 API_MD = {
@@ -60,18 +61,7 @@ def test_every_route_is_documented_with_errors(api: Api) -> None:
         "$ref": "#/components/schemas/DriverDocument"
     }
     document = spec["components"]["schemas"]["DriverDocument"]
-    assert list(document["properties"]) == [
-        "id",
-        "name",
-        "homeGroupId",
-        "homeGroupName",
-        "externalId",
-        "tags",
-        "chargerGroups",
-        "chargers",
-        "payerId",
-        "integratedExternalIds",
-    ]
+    assert list(document["properties"]) == DRIVER_KEYS
     assert document["additionalProperties"] is False
     assert spec["paths"]["/api/v1/sites"]["post"]["requestBody"]["content"]["application/json"]
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from evroster.errors import Conflict
-from evroster.services.rules import invalid, require, require_site
+from evroster.services.rules import ensure_unused, invalid, require, require_site
 from evroster.storage.base import Page, Row, Store
 
 __all__ = [
@@ -38,8 +37,11 @@ def create_charger(store: Store, customer_id: int, values: dict[str, Any]) -> Ro
     sockets = _sockets(values) or []
     with store.transaction() as uow:
         require_site(uow, customer_id, values["site_id"], "groupId")
-        if uow.chargers.get(customer_id, values["charger_id"]) is not None:
-            raise Conflict(f"A charger with chargerId {values['charger_id']!r} already exists")
+        ensure_unused(
+            uow.chargers.get(customer_id, values["charger_id"]),
+            None,
+            f"A charger with chargerId {values['charger_id']!r} already exists",
+        )
         return uow.chargers.create(customer_id, values, sockets)
 
 
@@ -62,8 +64,11 @@ def update_charger(store: Store, customer_id: int, charger_id: str, values: dict
         current = require(uow.chargers.get(customer_id, charger_id), "Charger")
         require_site(uow, customer_id, values.get("site_id"), "groupId")
         new_id = values.get("charger_id", charger_id)
-        if new_id != charger_id and uow.chargers.get(customer_id, new_id) is not None:
-            raise Conflict(f"A charger with chargerId {new_id!r} already exists")
+        ensure_unused(
+            uow.chargers.get(customer_id, new_id),
+            current["id"],
+            f"A charger with chargerId {new_id!r} already exists",
+        )
         return uow.chargers.update(customer_id, current["id"], values, sockets)
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from evroster.domain.idtags import normalize_id_tag
-from evroster.errors import Conflict, NotFound
-from evroster.services.rules import check_validity_window, invalid, require, require_site
+from evroster.errors import NotFound
+from evroster.services.rules import (
+    check_validity_window,
+    ensure_unused,
+    invalid,
+    require,
+    require_site,
+)
 from evroster.storage.base import Page, Row, Store, UnitOfWork
 
 __all__ = [
@@ -38,11 +44,12 @@ def _driver(uow: UnitOfWork, customer_id: int, driver_id: int) -> Row:
 def _unique_external_id(
     uow: UnitOfWork, customer_id: int, external_id: str | None, driver_id: int | None
 ) -> None:
-    if external_id is None:
-        return
-    other = uow.drivers.by_external_id(customer_id, external_id)
-    if other is not None and other["id"] != driver_id:
-        raise Conflict(f"A driver with externalId {external_id!r} already exists")
+    if external_id is not None:
+        ensure_unused(
+            uow.drivers.by_external_id(customer_id, external_id),
+            driver_id,
+            f"A driver with externalId {external_id!r} already exists",
+        )
 
 
 def create_driver(store: Store, customer_id: int, values: dict[str, Any]) -> Row:
@@ -87,9 +94,11 @@ def _tag_values(
                 "an idTag is 1-36 printable ASCII characters (spaces only between hex pairs)",
             )
         values["id_tag"], values["id_tag_key"] = normalized
-        other = uow.tags.by_key(customer_id, values["id_tag_key"])
-        if other is not None and other["id"] != tag_id:
-            raise Conflict(f"The idTag {values['id_tag']!r} is already in use")
+        ensure_unused(
+            uow.tags.by_key(customer_id, values["id_tag_key"]),
+            tag_id,
+            f"The idTag {values['id_tag']!r} is already in use",
+        )
     return values
 
 

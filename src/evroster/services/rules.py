@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from evroster.errors import FieldError, InvalidInput, NotFound
+from evroster.errors import Conflict, FieldError, InvalidInput, NotFound
 from evroster.storage.base import Row, UnitOfWork
 
-__all__ = ["BODY_ERRORS", "check_validity_window", "invalid", "require", "require_site"]
+__all__ = [
+    "BODY_ERRORS",
+    "check_validity_window",
+    "ensure_unused",
+    "invalid",
+    "require",
+    "require_site",
+]
 
 BODY_ERRORS = "Errors in the body request"
 
@@ -29,6 +36,12 @@ def require_site(uow: UnitOfWork, customer_id: int, site_id: Any, field: str) ->
     """A site referenced from a body must exist for this customer (else 400 on ``field``)."""
     if site_id is not None and uow.sites.get(customer_id, site_id) is None:
         raise invalid(field, f"no site with id {site_id}")
+
+
+def ensure_unused(holder: Row | None, own_id: int | None, message: str) -> None:
+    """A unique value may be held only by the object being written (else :class:`Conflict`)."""
+    if holder is not None and holder["id"] != own_id:
+        raise Conflict(message)
 
 
 def check_validity_window(start: datetime | None, expiry: datetime | None) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from evroster.domain.sites import creates_cycle
 from evroster.errors import Conflict
-from evroster.services.rules import invalid, require, require_site
+from evroster.services.rules import ensure_unused, invalid, require, require_site
 from evroster.storage.base import Page, Row, Store, UnitOfWork
 
 __all__ = ["create_site", "delete_site", "get_site", "list_sites", "update_site"]
@@ -15,11 +15,12 @@ __all__ = ["create_site", "delete_site", "get_site", "list_sites", "update_site"
 def _unique_external_id(
     uow: UnitOfWork, customer_id: int, external_id: str | None, site_id: int | None
 ) -> None:
-    if external_id is None:
-        return
-    other = uow.sites.by_external_id(customer_id, external_id)
-    if other is not None and other["id"] != site_id:
-        raise Conflict(f"A site with externalId {external_id!r} already exists")
+    if external_id is not None:
+        ensure_unused(
+            uow.sites.by_external_id(customer_id, external_id),
+            site_id,
+            f"A site with externalId {external_id!r} already exists",
+        )
 
 
 def create_site(store: Store, customer_id: int, values: dict[str, Any]) -> Row:

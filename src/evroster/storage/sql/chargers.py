@@ -13,16 +13,21 @@ from evroster.storage.base import Page, Row, Values
 from evroster.storage.sql.common import fetch_page, one_or_none, rows
 from evroster.storage.sql.tables import chargers, sockets
 
-__all__ = ["JSON_COLUMNS", "SqlChargers"]
+__all__ = ["SqlChargers"]
 
 # Stored as JSON text (see tables.py), so the document can splice them in unparsed.
-JSON_COLUMNS = ("charger_configurations", "capabilities", "integration_relays", "custom_properties")
+_JSON_COLUMNS = (
+    "charger_configurations",
+    "capabilities",
+    "integration_relays",
+    "custom_properties",
+)
 _SOCKET_LIVE = ("status",)
 
 
 def _encode(values: Values) -> dict[str, Any]:
     out = dict(values)
-    for col in JSON_COLUMNS:
+    for col in _JSON_COLUMNS:
         if col in out and out[col] is not None:
             out[col] = orjson.dumps(out[col]).decode()
     return out
