@@ -58,6 +58,12 @@ class SqlStore:
     def documents(self) -> SqlDocuments:
         return self._documents
 
+    @property
+    def inline_reads(self) -> bool:
+        # An embedded SQLite read takes a fraction of a millisecond, less than a thread
+        # hop; a PostgreSQL read waits on the network and must not block the loop.
+        return self.dialect == "sqlite"
+
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[SqlUnitOfWork]:
         """One database transaction: committed when the block ends, rolled back on error.
