@@ -178,7 +178,8 @@ def test_400_bodies_change_nothing(api: Api, method: str, path: str, body: Any) 
 
 
 def test_malformed_json_and_wrong_types(api: Api) -> None:
-    for content in (b"{", b"not json", b'{"name": 1}', b"\xff\xfe"):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for content in (b"{", b"not json", b'{"name": 1}', b"\xff\xfe", deep):
         response = api.post(
             "/api/v1/sites", content=content, headers={"Content-Type": "application/json"}
         )

@@ -49,6 +49,9 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:  # FastAPI could not parse the body (e.g. nested too deep)
+        errors = [FieldError("body", str(exc.detail))]
+        return problem(request, 400, BODY_ERRORS, errors, headers=exc.headers)
     return problem(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
 

@@ -53,7 +53,12 @@ def list_drivers(
     store: StoreDep,
     paging: PagingDep,
     search: Annotated[
-        str | None, Query(max_length=200, description="Part of the name or externalId")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="Part of the name or externalId",
+        ),
     ] = None,
 ) -> Response:
     page = drivers.list_drivers(store, who.customer_id, paging.offset, paging.limit, search)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from evroster.api.schemas.common import Id, Input, Int32, LongText, NotNull, ShortText, Text
 
@@ -50,7 +50,7 @@ class SocketIn(Input):
     max_watts: Int32 | None = None
     max_voltage: Int32 | None = None
     max_amperage: Int32 | None = None
-    phase_rotation: Annotated[str, StringConstraints(min_length=1, max_length=10)] | None = None
+    phase_rotation: ShortText | None = None
     terms_and_conditions: LongText | None = None
     charging_station_evse_id: Int32 | None = None
 
@@ -90,7 +90,7 @@ class ChargerPatch(Input):
     imsi: ShortText | None = None
     meter_serial_number: Text | None = None
     meter_type: Text | None = None
-    custom_properties: dict[str, LongText] | None = Field(default=None, max_length=100)
+    custom_properties: dict[Text, LongText] | None = Field(default=None, max_length=100)
 
 
 class ChargerIn(ChargerPatch):

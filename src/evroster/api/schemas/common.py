@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
@@ -67,9 +68,29 @@ def _not_null(value: T) -> T:
 # For PATCH fields that may be omitted but never cleared: defaults are not validated,
 # so only an explicit null reaches the check.
 NotNull = AfterValidator(_not_null)
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=50)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store U+0000 in text: refuse it here rather than fail there.
+    if "\x00" in value:
+        raise ValueError("the NUL character is not allowed")
+    return value
+
+
+# Names, ids and labels: printable text. Free text (configuration values, custom
+# property values, terms): anything but NUL.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_control)]
+ShortText = Annotated[
+    str, StringConstraints(min_length=1, max_length=50), AfterValidator(_no_control)
+]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_no_nul)]
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
