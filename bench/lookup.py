@@ -125,6 +125,22 @@ def _wrk(base: str, duration: int, connections: int, tags: Path, key: str) -> di
     }
 
 
+def _fresh_database(postgres: str | None) -> str:
+    """The URL of an empty database: a new SQLite file, or evroster_bench on ``postgres``."""
+    if postgres is None:
+        db = DATA / "lookup.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{db}"
+    import psycopg
+
+    server = postgres.rstrip("/")
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS evroster_bench WITH (FORCE)")
+        conn.execute("CREATE DATABASE evroster_bench")
+    return server + "/evroster_bench"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--drivers", type=int, default=100_000)
@@ -138,22 +154,27 @@ def main(argv: list[str] | None = None) -> int:
         default="reference",
         help="grant mix: median document ~5.5 KB (reference) or ~17 KB (heavy)",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        help="run on PostgreSQL instead: a server URL such as postgresql://postgres@127.0.0.1"
+        ":5432; the database evroster_bench is dropped and created there",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: `make bench` installs it (apt-get install wrk)")
 
     DATA.mkdir(exist_ok=True)
-    db = DATA / "lookup.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{db}"
+    url = _fresh_database(args.postgres)
+    backend = "postgresql" if args.postgres else "sqlite"
     upgrade(url)
     store = SqlStore(url)
     shape = Shape(
         drivers=args.drivers, chargers=args.drivers // 5, **(HEAVY if args.mix == "heavy" else {})
     )
-    out = args.out or RESULTS / f"lookup-{args.mix}.json"
+    suffix = "" if backend == "sqlite" else f"-{backend}"
+    out = args.out or RESULTS / f"lookup-{args.mix}{suffix}.json"
     dataset = load(store, shape)
     store.close()
     print(f"loaded {dataset.counts} in {dataset.seconds:.1f} s")
@@ -218,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ratio = median("evroster", "rps") / median("ceiling", "rps")
     report = {
-        "benchmark": "GET /api/v1/drivers/by-idtag/{idTag}, uncached, SQLite",
+        "benchmark": f"GET /api/v1/drivers/by-idtag/{{idTag}}, uncached, {backend}",
         "mix": args.mix,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "dataset": dataset.counts,
