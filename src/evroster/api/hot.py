@@ -42,15 +42,17 @@ Work = Callable[[DocumentSource, str | None, str | None, str], bytes]
 
 
 def _by_idtag(source: DocumentSource, key: str | None, client: str | None, ref: str) -> bytes:
-    principal = authenticate(source, key, client)
-    return driver_by_idtag(source, principal.customer_id, ref)
+    with source.batch():
+        principal = authenticate(source, key, client)
+        return driver_by_idtag(source, principal.customer_id, ref)
 
 
 def _by_id(source: DocumentSource, key: str | None, client: str | None, ref: str) -> bytes:
-    principal = authenticate(source, key, client)
-    if not (ref.isascii() and ref.isdigit()) or not 0 < int(ref) <= _MAX_ID:
-        raise InvalidInput(ROUTE_ERRORS, location="path")
-    return driver_by_id(source, principal.customer_id, int(ref))
+    with source.batch():
+        principal = authenticate(source, key, client)
+        if not (ref.isascii() and ref.isdigit()) or not 0 < int(ref) <= _MAX_ID:
+            raise InvalidInput(ROUTE_ERRORS, location="path")
+        return driver_by_id(source, principal.customer_id, int(ref))
 
 
 def _route(scope: Scope) -> tuple[Work, str] | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import orjson
@@ -112,16 +113,33 @@ class SqlDocuments:
                 return work(cur)
             finally:
                 cur.execute("COMMIT")
-        # The engine's connections are REPEATABLE READ and read-only (engine.py), so the
-        # driver opens each transaction with one snapshot for all six statements.
+        borrowed = getattr(self._local, "raw", None)
+        if borrowed is not None:
+            return work(borrowed.cursor())
+        with self.batch():
+            return work(self._local.raw.cursor())
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """PostgreSQL: one pooled connection for every read of the block on this thread.
+
+        Its transaction is REPEATABLE READ and read-only (engine.py), so the reads see
+        one snapshot; borrowing once saves the pool's ping and a rollback per read.
+        SQLite keeps one connection per thread anyway: nothing to do.
+        """
+        if self._dialect == "sqlite" or getattr(self._local, "raw", None) is not None:
+            yield
+            return
         raw = self._engine.raw_connection()
+        self._local.raw = raw
         try:
-            try:
-                return work(raw.cursor())
-            finally:
-                raw.rollback()
+            yield
         finally:
-            raw.close()
+            self._local.raw = None
+            try:
+                raw.rollback()
+            finally:
+                raw.close()
 
     def _open_sqlite(self) -> sqlite3.Connection:
         database = self._engine.url.database or ""
