@@ -26,6 +26,13 @@ class _Dialect:
 
     def __init__(self, name: str) -> None:
         self.sqlite = name == "sqlite"
+        # The name of a charger's site. PostgreSQL's planner answered a join with a hash
+        # join reading every site of the customer for a handful of chargers; a lookup
+        # per charger is 8 % faster there, and a join a little faster on SQLite.
+        self.site_join = " JOIN sites g ON g.id = c.site_id" if self.sqlite else ""
+        self.site_name = (
+            "g.name" if self.sqlite else "(SELECT g.name FROM sites g WHERE g.id = c.site_id)"
+        )
 
     def ts(self, col: str) -> str:
         if self.sqlite:
@@ -92,7 +99,7 @@ def _charger(d: _Dialect) -> str:
             ("chargerId", "c.charger_id"),
             ("chargerName", "c.charger_name"),
             ("groupId", "c.site_id"),
-            ("groupName", "g.name"),
+            ("groupName", d.site_name),
             ("firmwareVersion", "c.firmware_version"),
             ("publicGroupName", "c.public_group_name"),
             ("manufacturer", "c.manufacturer"),
@@ -217,11 +224,11 @@ class DocumentSql:
             f" (SELECT count(*) FROM {sockets} AND lower(k.status) = 'faulted'),"
             f" {d.text(_charger(d))}"
         )
-        placed = "FROM chargers c JOIN sites g ON g.id = c.site_id WHERE c.customer_id = ?"
+        placed = f"FROM chargers c{d.site_join} WHERE c.customer_id = ?"
         self.chargers_in_sites = f"SELECT 0, {columns} {placed} AND {d.in_list('c.site_id')}"
         self.chargers = (
             f"{self.chargers_in_sites} UNION ALL SELECT 1, {columns} FROM charger_grants x"
-            " JOIN chargers c ON c.id = x.charger_pk JOIN sites g ON g.id = c.site_id"
+            f" JOIN chargers c ON c.id = x.charger_pk{d.site_join}"
             " WHERE x.driver_id = ?"
         )
         self.chargers_by_pk = f"SELECT 1, {columns} {placed} AND {d.in_list('c.id')} ORDER BY c.id"
