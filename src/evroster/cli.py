@@ -122,9 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"evroster: invalid EVROSTER_* setting:\n{exc}\n")
         return 2
     configure_logging(settings.log_level)
+    # Every command, serve included, works on an up-to-date schema.
+    upgrade(settings.database_url)
     if args.command == "serve":
         return _serve(settings, args)
-    upgrade(settings.database_url)
     if args.command == "migrate":
         sys.stderr.write("evroster: the database schema is up to date\n")
         return 0

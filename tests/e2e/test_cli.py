@@ -110,6 +110,10 @@ def test_customers_and_keys(db: Path) -> None:
 
 def test_demo_then_serve(db: Path, served: tuple[str, Path]) -> None:
     base, log = served
+    # serve migrated the new database itself: an unknown key is a 401, not a crash.
+    response = httpx.get(f"{base}/api/v1/sites", headers={"X-API-Key": "evr_0_x"})
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Customer not found or not authorised"
     demo = _cli(db, "demo")
     key = demo["apiKey"]
     doc = httpx.get(f"{base}/api/v1/drivers/by-idtag/04A23B1C", headers={"X-API-Key": key}).json()

@@ -1,5 +1,5 @@
-"""The read side of the hot path: a driver document in at most three indexed statements, one
-snapshot, straight on the DB-API connection.
+"""The read side of the hot path: a driver document in at most three indexed
+statements, one snapshot, straight on the DB-API connection.
 
 No ORM and no Core compilation here: fixed SQL text (``document_sql.py``), so the
 driver's statement cache hits every time.
@@ -29,7 +29,8 @@ class SqlDocuments:
     """Reads :class:`DocumentRows` straight from the DB-API connection.
 
     SQLite: one connection per thread, kept open (opening one costs more than the whole
-    read). PostgreSQL: a pooled connection per call from a read-only engine of its own.
+    read). PostgreSQL: a pooled connection per :meth:`batch` (or per call outside one)
+    from a read-only engine of its own.
     """
 
     def __init__(self, engine: Engine) -> None:
