@@ -15,7 +15,7 @@ from typing import Literal
 
 from evroster.domain.times import format_timestamp
 from evroster.errors import NotFound, Unauthorized
-from evroster.storage.base import DocumentSource, Row, Store
+from evroster.storage.base import DocumentSource, Row, Store, UnitOfWork
 
 __all__ = [
     "UNAUTHORIZED",
@@ -49,24 +49,20 @@ def _hash(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
 
 
-def issue_key(store: Store, customer_id: int, role: Role, label: str | None = None) -> Row:
-    """A new key for the customer; the returned row carries ``api_key``, shown only now."""
+def _new_key(uow: UnitOfWork, customer_id: int, role: Role, label: str | None) -> Row:
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_hex(16)
-    with store.transaction() as uow:
-        if uow.customers.get(customer_id) is None:
-            raise NotFound(f"Customer {customer_id} not found")
-        row = uow.keys.create(
-            customer_id,
-            {
-                "key_id": key_id,
-                "salt": salt,
-                "secret_hash": _hash(salt, secret),
-                "role": role,
-                "label": label,
-            },
-        )
+    row = uow.keys.create(
+        customer_id,
+        {
+            "key_id": key_id,
+            "salt": salt,
+            "secret_hash": _hash(salt, secret),
+            "role": role,
+            "label": label,
+        },
+    )
     return {
         "id": row["id"],
         "customerId": customer_id,
@@ -76,11 +72,19 @@ def issue_key(store: Store, customer_id: int, role: Role, label: str | None = No
     }
 
 
+def issue_key(store: Store, customer_id: int, role: Role, label: str | None = None) -> Row:
+    """A new key for the customer; the returned row carries ``apiKey``, shown only now."""
+    with store.transaction() as uow:
+        if uow.customers.get(customer_id) is None:
+            raise NotFound(f"Customer {customer_id} not found")
+        return _new_key(uow, customer_id, role, label)
+
+
 def create_customer(store: Store, name: str) -> Row:
-    """A new customer with one admin key: ``{"id", "apiKey"}``."""
+    """A new customer with one admin key, in one transaction: ``{"id", "apiKey"}``."""
     with store.transaction() as uow:
         customer = uow.customers.create(name)
-    key = issue_key(store, customer["id"], "admin", "created with the customer")
+        key = _new_key(uow, customer["id"], "admin", "created with the customer")
     return {"id": customer["id"], "apiKey": key["apiKey"]}
 
 
