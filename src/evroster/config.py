@@ -30,6 +30,21 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `evroster serve` uses.")
     workers: int = Field(default=1, ge=1, description="Worker processes of `evroster serve`.")
     log_level: str = Field(default="INFO", description="Python logging level name.")
+    ocpp_heartbeat_interval: int = Field(
+        default=300, ge=10, le=86400, description="Seconds between heartbeats asked of chargers."
+    )
+    ocpp_max_frame_bytes: int = Field(
+        default=65536,
+        ge=1024,
+        description="Largest OCPP frame accepted; a larger one closes the socket (1009).",
+    )
+    auth_cache_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="If set, an accepted tag's expiryDate (1.6) / cacheExpiryDateTime (2.0.1) "
+        "is at most this many hours ahead, so chargers re-check cached tags; if unset, the "
+        "tag's own end of validity, or nothing.",
+    )
     access_log: bool = Field(
         default=True, description="Log one line per HTTP request (the `code` query is redacted)."
     )

@@ -27,6 +27,8 @@ TABLES = {
     "tags",
     "site_grants",
     "charger_grants",
+    "tag_aliases",
+    "transactions",
 }
 
 

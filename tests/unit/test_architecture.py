@@ -38,6 +38,13 @@ ALLOWED = {
         "evroster.storage.base",
     ),
     "evroster.storage": ("evroster.domain", "evroster.storage", "evroster.errors"),
+    "evroster.csms": (
+        "evroster.domain",
+        "evroster.services",
+        "evroster.errors",
+        "evroster.storage.base",
+        "evroster.csms",
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -16,8 +17,9 @@ import evroster
 from evroster.api.hot import HotPath
 from evroster.api.openapi import build_openapi
 from evroster.api.problems import problem, problem_for
-from evroster.api.routes import chargers, drivers, sites
+from evroster.api.routes import authorization, chargers, drivers, sites
 from evroster.config import Settings, get_settings
+from evroster.csms.endpoint import OcppEndpoint
 from evroster.errors import EvrosterError, FieldError
 from evroster.services.documents import ROUTE_ERRORS
 from evroster.services.rules import BODY_ERRORS
@@ -91,8 +93,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         exception_handlers=_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
-    for module in (sites, chargers, drivers):
+    for module in (sites, chargers, drivers, authorization):
         api.include_router(module.router)
+    hours = settings.auth_cache_hours
+    ocpp = OcppEndpoint(
+        the_store,
+        heartbeat_interval=settings.ocpp_heartbeat_interval,
+        max_frame_bytes=settings.ocpp_max_frame_bytes,
+        cache_horizon=timedelta(hours=hours) if hours is not None else None,
+    )
+    api.add_api_websocket_route("/ocpp/{customer_id}/{charger_id}", ocpp)
+    api.state.ocpp = ocpp
+    api.state.settings = settings
     api.openapi = lambda: build_openapi(api)  # type: ignore[method-assign]
     api.state.store = the_store
     return HotPath(api, the_store.documents, the_store.inline_reads)

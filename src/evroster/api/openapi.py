@@ -78,6 +78,10 @@ def build_openapi(api: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=api.title, version=api.version, description=api.description, routes=api.routes
     )
+    # Invalid requests get 400 (api/app.py), never FastAPI's default 422.
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     document = DriverDocument.model_json_schema(ref_template=_REF, mode="serialization")
     components.update(document.pop("$defs", {}))

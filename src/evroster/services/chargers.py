@@ -9,17 +9,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from evroster.domain.passwords import hash_password
 from evroster.services.rules import ensure_unused, invalid, require, require_site
 from evroster.storage.base import Page, Row, Store
 
 __all__ = [
+    "MAX_OCPP_PASSWORD",
+    "MIN_OCPP_PASSWORD",
     "create_charger",
     "delete_charger",
     "find_charger",
     "list_chargers",
     "record_live_state",
+    "set_ocpp_password",
     "update_charger",
 ]
+
+# OCPP security profile 1 asks for 16 to 40 characters.
+MIN_OCPP_PASSWORD = 16
+MAX_OCPP_PASSWORD = 40
 
 
 def _sockets(values: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -106,3 +114,23 @@ def record_live_state(
         for socket_id, status in (socket_status or {}).items():
             if not uow.chargers.set_socket_status(current["id"], socket_id, status):
                 raise invalid("socket", f"charger {charger_id} has no socket {socket_id}")
+
+
+def set_ocpp_password(
+    store: Store, customer_id: int, charger_id: str, password: str | None
+) -> None:
+    """Require HTTP Basic auth with ``password`` on the charger's OCPP connection.
+
+    ``None`` removes the requirement. Only a PBKDF2 hash is stored.
+    """
+    if password is not None and not (
+        MIN_OCPP_PASSWORD <= len(password) <= MAX_OCPP_PASSWORD and password.isprintable()
+    ):
+        raise invalid(
+            "password",
+            f"an OCPP password is {MIN_OCPP_PASSWORD}-{MAX_OCPP_PASSWORD} printable characters",
+        )
+    hashed = hash_password(password) if password is not None else None
+    with store.transaction() as uow:
+        current = require(uow.chargers.get(customer_id, charger_id), "Charger")
+        uow.chargers.set_live(customer_id, current["id"], {"ocpp_password_hash": hashed})

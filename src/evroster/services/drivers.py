@@ -6,6 +6,7 @@ from typing import Any
 
 from evroster.domain.idtags import normalize_id_tag
 from evroster.errors import NotFound
+from evroster.services.aliases import claim_key
 from evroster.services.rules import (
     check_validity_window,
     ensure_unused,
@@ -94,11 +95,8 @@ def _tag_values(
                 "an idTag is 1-36 printable ASCII characters (spaces only between hex pairs)",
             )
         values["id_tag"], values["id_tag_key"] = normalized
-        ensure_unused(
-            uow.tags.by_key(customer_id, values["id_tag_key"]),
-            tag_id,
-            f"The idTag {values['id_tag']!r} is already in use",
-        )
+        uow.customers.lock(customer_id)
+        claim_key(uow, customer_id, values["id_tag_key"], values["id_tag"], tag_id)
     return values
 
 

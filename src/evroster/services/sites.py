@@ -26,7 +26,7 @@ def _unique_external_id(
 def create_site(store: Store, customer_id: int, values: dict[str, Any]) -> Row:
     """Create a site, under ``parent_id`` when given."""
     with store.transaction() as uow:
-        uow.sites.lock_tree(customer_id)
+        uow.customers.lock(customer_id)
         require_site(uow, customer_id, values.get("parent_id"), "parentId")
         _unique_external_id(uow, customer_id, values.get("external_id"), None)
         return uow.sites.create(customer_id, values)
@@ -45,7 +45,7 @@ def list_sites(store: Store, customer_id: int, offset: int, limit: int) -> Page:
 def update_site(store: Store, customer_id: int, site_id: int, values: dict[str, Any]) -> Row:
     """Change a site; moving it under one of its own descendants is refused."""
     with store.transaction() as uow:
-        uow.sites.lock_tree(customer_id)
+        uow.customers.lock(customer_id)
         require(uow.sites.get(customer_id, site_id), "Site")
         if "parent_id" in values:
             parent = values["parent_id"]
@@ -64,7 +64,7 @@ def update_site(store: Store, customer_id: int, site_id: int, values: dict[str, 
 def delete_site(store: Store, customer_id: int, site_id: int) -> None:
     """Delete an empty site; its grants go with it, drivers homed there lose their home."""
     with store.transaction() as uow:
-        uow.sites.lock_tree(customer_id)
+        uow.customers.lock(customer_id)
         require(uow.sites.get(customer_id, site_id), "Site")
         if uow.sites.has_subsites(customer_id, site_id):
             raise Conflict("The site still holds subsites")

@@ -18,6 +18,11 @@ from evroster.api.schemas.common import (
 )
 from evroster.domain.times import format_timestamp
 
+TokenType = Literal[
+    "Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "NoAuthorization"
+]
+ShortGroupId = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[\x21-\x7e]+$")]
+
 __all__ = [
     "DriverIn",
     "DriverPatch",
@@ -90,6 +95,19 @@ class TagPatch(Input):
     expiring_date: TimestampIn | None = Field(default=None, description="null: never expires")
     invoicable: Annotated[bool | None, NotNull] = None
     blocked: Annotated[bool | None, NotNull] = None
+    group_id: ShortGroupId | None = Field(
+        default=None,
+        description="Told to chargers as parentIdTag (1.6, only when at most 20 characters) "
+        "and groupIdToken (2.0.1): tags with one group may stop each other's transactions",
+    )
+    token_type: TokenType | None = Field(
+        default=None,
+        description="OCPP 2.0.1 token type; when set, a 2.0.1 charger presenting the tag "
+        "with another type is refused as unknown",
+    )
+    max_transactions: int | None = Field(
+        default=None, ge=1, le=1000, description="Simultaneous transactions; null: no limit"
+    )
 
 
 class TagIn(TagPatch):
@@ -108,3 +126,6 @@ class TagOut(Output):
     last_updated: Timestamp
     invoicable: bool
     blocked: bool
+    group_id: str | None
+    token_type: str | None
+    max_transactions: int | None

@@ -108,6 +108,29 @@ class SqlChargers:
         )
         return result.rowcount == 1
 
+    def socket_at(self, pk: int, evse_id: int | None, connector_id: int) -> int | None:
+        """The socket a charger means by (EVSE, connector); 1.6 sends the connector only.
+
+        2.0.1: the socket whose device EVSE and connector ids match, else the socket
+        numbered like the EVSE (one connector per EVSE is the common case).
+        1.6: the socket numbered like the connector.
+        """
+        if evse_id is not None:
+            found = self._conn.execute(
+                sa.select(sockets.c.id).where(
+                    sockets.c.charger_pk == pk,
+                    sockets.c.device_evse_id == evse_id,
+                    sockets.c.device_connector_id == connector_id,
+                )
+            ).scalar()
+            if found is not None:
+                return int(found)
+        number = evse_id if evse_id is not None else connector_id
+        found = self._conn.execute(
+            sa.select(sockets.c.id).where(sockets.c.charger_pk == pk, sockets.c.id == number)
+        ).scalar()
+        return None if found is None else int(found)
+
     def delete(self, customer_id: int, pk: int) -> None:
         self._conn.execute(
             chargers.delete().where(chargers.c.customer_id == customer_id, chargers.c.id == pk)

@@ -26,6 +26,16 @@ class SqlCustomers:
         assert row is not None
         return row
 
+    def lock(self, customer_id: int) -> None:
+        """Serialise this customer's writers of one namespace (idTag keys, the site tree).
+
+        PostgreSQL takes a row lock until the transaction ends; SQLite writers are
+        serial already and SQLAlchemy renders no FOR UPDATE there.
+        """
+        self._conn.execute(
+            sa.select(customers.c.id).where(customers.c.id == customer_id).with_for_update()
+        )
+
     def get(self, customer_id: int) -> Row | None:
         return one_or_none(
             self._conn.execute(customers.select().where(customers.c.id == customer_id))

@@ -208,6 +208,11 @@ class DocumentSql:
             source="tags t JOIN drivers d ON d.id = t.driver_id",
             where="t.customer_id = ? AND t.id_tag_key = ?",
         )
+        # A tag found by one of its aliases: the document of its driver.
+        self.driver_of_alias = (
+            "SELECT t.driver_id FROM tag_aliases a JOIN tags t ON t.id = a.tag_id"
+            " WHERE a.customer_id = ? AND a.alias_key = ?"
+        )
         self.driver_by_id = _DRIVER.format(
             tags=_tags(d), source="drivers d", where="d.customer_id = ? AND d.id = ?"
         )

@@ -53,7 +53,21 @@ class SqlDocuments:
         return self._run(lambda cur: _fetchone(cur, self._sql.principal, (key_id,)), False)
 
     def by_tag_key(self, customer_id: int, key: str) -> DocumentRows | None:
-        return self._run(lambda cur: self._read(cur, self._sql.driver_by_key, customer_id, key))
+        """The driver of the tag with this canonical key, or with it as an alias."""
+
+        def work(cur: Any) -> DocumentRows | None:
+            found = self._read(cur, self._sql.driver_by_key, customer_id, key)
+            if found is not None:
+                return found
+            # Aliases are rare; a miss on the tags index pays this one extra probe.
+            alias = _fetchone(cur, self._sql.driver_of_alias, (customer_id, key))
+            return (
+                None
+                if alias is None
+                else self._read(cur, self._sql.driver_by_id, customer_id, alias[0])
+            )
+
+        return self._run(work)
 
     def by_driver_id(self, customer_id: int, driver_id: int) -> DocumentRows | None:
         return self._run(

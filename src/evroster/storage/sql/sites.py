@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from evroster.storage.base import Page, Row, Values
 from evroster.storage.sql.common import fetch_page, one_or_none
-from evroster.storage.sql.tables import chargers, customers, sites
+from evroster.storage.sql.tables import chargers, sites
 
 __all__ = ["SqlSites"]
 
@@ -16,14 +16,6 @@ __all__ = ["SqlSites"]
 class SqlSites:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
-
-    def lock_tree(self, customer_id: int) -> None:
-        # Serialises tree moves per customer on PostgreSQL, so that two concurrent moves
-        # cannot build a loop together; SQLite writers are serial already and SQLAlchemy
-        # renders no FOR UPDATE there.
-        self._conn.execute(
-            sa.select(customers.c.id).where(customers.c.id == customer_id).with_for_update()
-        )
 
     def create(self, customer_id: int, values: Values) -> Row:
         result = self._conn.execute(

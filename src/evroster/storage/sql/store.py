@@ -10,12 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from evroster.errors import Conflict
+from evroster.storage.sql.access import SqlAccess
+from evroster.storage.sql.aliases import SqlAliases
 from evroster.storage.sql.chargers import SqlChargers
 from evroster.storage.sql.customers import SqlCustomers, SqlKeys
 from evroster.storage.sql.documents import SqlDocuments
 from evroster.storage.sql.drivers import SqlDrivers, SqlGrants, SqlTags
 from evroster.storage.sql.engine import create_engine
 from evroster.storage.sql.sites import SqlSites
+from evroster.storage.sql.transactions import SqlTransactions
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -29,6 +32,9 @@ class SqlUnitOfWork:
     drivers: SqlDrivers
     tags: SqlTags
     grants: SqlGrants
+    aliases: SqlAliases
+    access: SqlAccess
+    transactions: SqlTransactions
 
     @classmethod
     def on(cls, conn: sa.Connection) -> SqlUnitOfWork:
@@ -40,6 +46,9 @@ class SqlUnitOfWork:
             SqlDrivers(conn),
             SqlTags(conn),
             SqlGrants(conn),
+            SqlAliases(conn),
+            SqlAccess(conn),
+            SqlTransactions(conn),
         )
 
 

@@ -21,7 +21,9 @@ __all__ = [
     "site_grants",
     "sites",
     "sockets",
+    "tag_aliases",
     "tags",
+    "transactions",
 ]
 
 metadata = sa.MetaData(
@@ -129,6 +131,8 @@ chargers = sa.Table(
     sa.Column("meter_serial_number", sa.String(100), nullable=True),
     sa.Column("meter_type", sa.String(100), nullable=True),
     sa.Column("custom_properties", sa.Text(), nullable=True),
+    # OCPP security profile 1 (HTTP Basic): a PBKDF2 hash, never the password.
+    sa.Column("ocpp_password_hash", sa.String(200), nullable=True),
     sa.Index(None, "customer_id", "charger_id", unique=True),
     sa.Index(None, "site_id"),
 )
@@ -189,8 +193,30 @@ tags = sa.Table(
     sa.Column("blocked", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("invoicable", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("last_updated", UTCDateTime(), nullable=False),
+    # Told to chargers as parentIdTag / groupIdToken; tags sharing it may stop each
+    # other's transactions.
+    sa.Column("group_id", sa.String(36), nullable=True),
+    # OCPP 2.0.1 / OCPI token type; checked only when set.
+    sa.Column("token_type", sa.String(20), nullable=True),
+    # Simultaneous transactions allowed; null means no limit.
+    sa.Column("max_transactions", sa.Integer(), nullable=True),
     sa.Index(None, "customer_id", "id_tag_key", unique=True),
     sa.Index(None, "driver_id"),
+)
+
+# Extra spellings of a tag (byte-reversed or zero-padded UIDs). Their keys share the
+# namespace of ``tags.id_tag_key``: the services check both under the customer's lock.
+tag_aliases = sa.Table(
+    "tag_aliases",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _customer(),
+    sa.Column("tag_id", Id, sa.ForeignKey("tags.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("alias", sa.String(64), nullable=False),
+    sa.Column("alias_key", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "customer_id", "alias_key", unique=True),
+    sa.Index(None, "tag_id"),
 )
 
 site_grants = sa.Table(
@@ -213,4 +239,35 @@ charger_grants = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Index(None, "charger_pk"),
     sqlite_with_rowid=False,
+)
+
+# Charging sessions reported by chargers. Chargers, tags and drivers may be deleted
+# later; the session stays, with the charger id and idTag as the charger sent them.
+transactions = sa.Table(
+    "transactions",
+    metadata,
+    # Also the OCPP 1.6 transactionId, which must be an integer the central system picks.
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _customer(),
+    sa.Column("charger_pk", Id, sa.ForeignKey("chargers.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("charger_id", sa.String(48), nullable=False),
+    # OCPP 2.0.1: the station's own transaction id; 1.6: null.
+    sa.Column("station_transaction_id", sa.String(36), nullable=True),
+    sa.Column("connector_id", sa.Integer(), nullable=True),
+    sa.Column("evse_id", sa.Integer(), nullable=True),
+    sa.Column("id_tag", sa.String(64), nullable=True),
+    sa.Column("tag_id", Id, sa.ForeignKey("tags.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("driver_id", Id, sa.ForeignKey("drivers.id", ondelete="SET NULL"), nullable=True),
+    # The decision when the charger started it (a charger may start while offline).
+    sa.Column("start_decision", sa.String(30), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("stopped_at", UTCDateTime(), nullable=True),
+    sa.Column("meter_start", sa.BigInteger(), nullable=True),
+    sa.Column("meter_stop", sa.BigInteger(), nullable=True),
+    sa.Column("meter_last", sa.BigInteger(), nullable=True),
+    sa.Column("meter_last_at", UTCDateTime(), nullable=True),
+    sa.Column("stop_reason", sa.String(50), nullable=True),
+    sa.Index(None, "customer_id", "charger_id", "station_transaction_id", unique=True),
+    sa.Index(None, "tag_id", "stopped_at"),
+    sa.Index(None, "customer_id", "started_at"),
 )

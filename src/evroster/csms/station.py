@@ -1,0 +1,168 @@
+"""What both OCPP versions share: the charger's identity, database calls off the event
+loop, traffic bookkeeping, and CALLERRORs for frames the ``ocpp`` library drops."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, ParamSpec, TypeVar
+
+from ocpp.charge_point import ChargePoint, snake_to_camel_case
+from ocpp.exceptions import InternalError, OCPPError
+from ocpp.messages import Call, MessageType, unpack, validate_payload
+from starlette.concurrency import run_in_threadpool
+
+from evroster.domain.times import utcnow
+from evroster.services.charging import SocketStatus, record_live
+from evroster.storage.base import Store
+
+__all__ = ["Station", "StationContext"]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# A message that only says "still here" is written at most this often per connection;
+# anything that carries state is written at once.
+_TOUCH_INTERVAL = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class StationContext:
+    store: Store
+    customer_id: int
+    charger_pk: int
+    charger_id: str
+    heartbeat_interval: int
+    cache_horizon: timedelta | None
+
+
+class Station(ChargePoint):
+    """One connected charger. Subclasses add the handlers of one OCPP version."""
+
+    # CALLERROR codes for frames that are not a valid RPC message, per version.
+    NOT_JSON = "FormationViolation"
+    NOT_RPC = "ProtocolError"
+    BAD_MESSAGE_TYPE = "ProtocolError"
+
+    def __init__(self, context: StationContext, connection: Any) -> None:
+        super().__init__(context.charger_id, connection, logger=_quiet)
+        self.context = context
+        self._last_touch = (0.0, "")
+
+    async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking service call in the thread pool.
+
+        A failure becomes the charger's InternalError CALLERROR; the log names the
+        charger and the call, never the payload (it holds idTags).
+        """
+        try:
+            return await run_in_threadpool(fn, *args, **kwargs)
+        except Exception as exc:
+            log.exception("%s failed for charger %s", fn.__name__, self.context.charger_pk)
+            raise InternalError() from exc
+
+    async def seen(
+        self,
+        action: str,
+        *,
+        identity: dict[str, Any] | None = None,
+        charger_status: str | None = None,
+        socket: SocketStatus | None = None,
+        connected: bool | None = None,
+    ) -> None:
+        """Record traffic: lastSeen/lastMessage, plus any state the message carried."""
+        now = time.monotonic()
+        plain = identity is None and charger_status is None and socket is None
+        if plain and connected is None:
+            last_at, last_action = self._last_touch
+            if last_action == action and now - last_at < _TOUCH_INTERVAL:
+                return
+        self._last_touch = (now, action)
+        ctx = self.context
+        await self.db(
+            record_live,
+            ctx.store,
+            ctx.customer_id,
+            ctx.charger_pk,
+            utcnow(),
+            action,
+            connected=connected,
+            identity=identity,
+            charger_status=charger_status,
+            socket=socket,
+        )
+
+    async def route_message(self, raw_msg: str) -> None:
+        # The library logs and drops a frame it cannot parse; a charger waiting for an
+        # answer would then time out. Answer with the CALLERROR the version prescribes.
+        try:
+            msg = unpack(raw_msg)
+        except OCPPError as error:
+            await self._send(self._frame_error(raw_msg, error))
+            return
+        if msg.message_type_id == MessageType.Call:
+            if not isinstance(msg.unique_id, str) or not isinstance(msg.payload, dict):
+                await self._send(self._error(_id_of(msg.unique_id), self.NOT_RPC, "Not a call"))
+                return
+            await self._handle(msg)
+        else:
+            self._response_queue.put_nowait(msg)
+
+    async def _handle(self, msg: Call) -> None:
+        try:
+            await self._handle_call(msg)
+        except OCPPError as error:
+            await self._send(msg.create_call_error(error).to_json())
+
+    def _frame_error(self, raw: str, error: OCPPError) -> str:
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            return self._error("-1", self.NOT_JSON, "Not valid JSON")
+        unique_id = frame[1] if isinstance(frame, list) and len(frame) > 1 else None
+        code = (
+            self.BAD_MESSAGE_TYPE if error.code == "PropertyConstraintViolation" else self.NOT_RPC
+        )
+        return self._error(_id_of(unique_id), code, str(error.description))
+
+    async def validate_opaque_tags(self, action: str, payload: dict[str, Any]) -> None:
+        """Check a payload against the version's schema, except the idTag strings.
+
+        Handlers that take idTags skip the library's validation: a tag too long or odd
+        for the schema must be refused as unknown, not fail the message (protocols.md
+        §6). Every other field is still checked, with the schema's CALLERROR codes.
+        """
+        await validate_payload(
+            Call("-", action, _opaque(snake_to_camel_case(payload))), self._ocpp_version
+        )
+
+    @staticmethod
+    def _error(unique_id: str, code: str, description: str) -> str:
+        return json.dumps([MessageType.CallError, unique_id, code, description, {}])
+
+
+def _opaque(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: "X" if k in ("idTag", "idToken") and isinstance(v, str) else _opaque(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_opaque(v) for v in value]
+    return value
+
+
+def _id_of(value: Any) -> str:
+    return value if isinstance(value, str) and 0 < len(value) <= 36 else "-1"
+
+
+# The library logs every frame, idTags included, at INFO and again with any error:
+# keep personal data out of the logs. Failures are logged by ``Station.db``.
+_quiet = logging.getLogger("evroster.csms.frames")
+_quiet.setLevel(logging.CRITICAL)
