@@ -36,6 +36,7 @@ SUBPROTOCOLS: dict[str, type[Station]] = {"ocpp2.0.1": Station201, "ocpp1.6": St
 _POLICY_VIOLATION = 1008
 _TOO_BIG = 1009
 _GOING_AWAY = 1001
+_INTERNAL_ERROR = 1011
 
 
 class OcppEndpoint:
@@ -93,6 +94,10 @@ class OcppEndpoint:
         except asyncio.CancelledError:
             await _close_quietly(websocket, _GOING_AWAY)
             raise
+        except Exception:
+            # One charger's failure must not reach the others: close its socket only.
+            log.exception("OCPP connection of charger %s failed", context.charger_pk)
+            await _close_quietly(websocket, _INTERNAL_ERROR)
         finally:
             self.stations.discard(station)
             await _disconnected(station)

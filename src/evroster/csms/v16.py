@@ -59,6 +59,7 @@ def id_tag_info(decision: Decision) -> dict[str, Any]:
 
 
 class Station16(Station):
+    _ocpp_version = "1.6"
     NOT_JSON = "FormationViolation"
     NOT_RPC = "ProtocolError"
     BAD_MESSAGE_TYPE = "ProtocolError"

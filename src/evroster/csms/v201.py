@@ -48,6 +48,7 @@ def _token(id_token: Any) -> tuple[str | None, str | None]:
 
 
 class Station201(Station):
+    _ocpp_version = "2.0.1"
     NOT_JSON = "RpcFrameworkError"
     NOT_RPC = "RpcFrameworkError"
     BAD_MESSAGE_TYPE = "MessageTypeNotSupported"

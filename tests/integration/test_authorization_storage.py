@@ -1,0 +1,113 @@
+"""The decision as stored data makes it, on SQLite and PostgreSQL: random site trees,
+grants and validity windows written through the services, decided by
+``services.authorization`` (site path read by a recursive query), compared with the
+same reference the engine's unit test uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from evroster.errors import Conflict
+from evroster.services import aliases, chargers, charging, drivers, sites
+from evroster.services.authorization import authorize
+from evroster.services.keys import create_customer
+from tests.conftest import Server
+from tests.unit.test_decisions import HOUR, NOW, reference, worlds
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(world=worlds())
+def test_stored_decisions_agree_with_reference(server: Server, world: dict[str, Any]) -> None:
+    start, until = world["valid_from"], world["valid_until"]
+    assume(start is None or until is None or start <= until)  # refused by the API
+    store = server.store
+    customer = create_customer(store, "property")["id"]
+    ids: dict[int, int] = {}
+    for index, parent in world["parents"].items():  # parents come before children
+        values = {"name": f"S{index}", "parent_id": ids[parent] if parent is not None else None}
+        ids[index] = sites.create_site(store, customer, values)["id"]
+    charger = {"site_id": ids[world["charger_site"]], "charger_id": "CP-1"}
+    chargers.create_charger(store, customer, charger)
+    driver = drivers.create_driver(store, customer, {"name": "D"})["id"]
+    if world["known"]:
+        drivers.add_tag(
+            store,
+            customer,
+            driver,
+            {
+                "id_tag": "04:a2:3b:1c",
+                "blocked": world["blocked"],
+                "start_date": world["valid_from"],
+                "expiring_date": world["valid_until"],
+                "max_transactions": world["limit"],
+            },
+        )
+    for site in world["site_grants"]:
+        drivers.grant_site(store, customer, driver, ids[site])
+    if world["charger_granted"]:
+        drivers.grant_charger(store, customer, driver, "CP-1")
+    if world["starting"]:
+        # Running transactions are real rows; the start is recorded like a charger's.
+        charger_pk = charging.find_station(store, customer, "CP-1")["id"]
+        for _ in range(world["running"] if world["known"] else 0):
+            _force_running(server, customer, charger_pk)
+        start = charging.SessionStart("CP-1", "04A23B1C", NOW)
+        decision, row = charging.start_transaction(store, customer, charger_pk, start)
+        assert row["start_decision"] == decision.outcome.value
+    else:
+        decision = authorize(store, customer, "CP-1", "04A23B1C", now=NOW)
+    assert decision.outcome is reference(world)
+
+
+def _force_running(server: Server, customer: int, charger_pk: int) -> None:
+    """A running accepted transaction of the customer's tag, whatever its state now."""
+    with server.store.transaction() as uow:
+        tag = uow.access.token(customer, "04A23B1C")
+        assert tag is not None
+        uow.transactions.create(
+            customer,
+            {
+                "charger_pk": charger_pk,
+                "charger_id": "CP-1",
+                "tag_id": tag["id"],
+                "driver_id": tag["driver_id"],
+                "start_decision": "accepted",
+                "started_at": NOW - HOUR,
+            },
+        )
+
+
+def test_aliases_share_the_idtag_namespace(server: Server) -> None:
+    store = server.store
+    customer = create_customer(store, "aliases")["id"]
+    other = create_customer(store, "other")["id"]
+    driver = drivers.create_driver(store, customer, {"name": "D"})["id"]
+    tag = drivers.add_tag(store, customer, driver, {"id_tag": "04A23B1C"})
+    second = drivers.add_tag(store, customer, driver, {"id_tag": "AABBCCDD"})
+    alias = aliases.add_alias(store, customer, tag["id"], "1c:3b:a2:04")
+    assert (alias["alias"], alias["alias_key"]) == ("1c:3b:a2:04", "1C3BA204")
+    with pytest.raises(Conflict):  # the alias is taken
+        aliases.add_alias(store, customer, second["id"], "1C3BA204")
+    with pytest.raises(Conflict):  # an idTag of another tag
+        aliases.add_alias(store, customer, tag["id"], "aa:bb:cc:dd")
+    with pytest.raises(Conflict):  # a new tag may not take an alias's spelling
+        drivers.add_tag(store, customer, driver, {"id_tag": "1C3BA204"})
+    with pytest.raises(Conflict):  # nor may a renamed one
+        drivers.update_tag(store, customer, second["id"], {"id_tag": "1C3BA204"})
+    # Another customer's namespace is its own.
+    other_driver = drivers.create_driver(store, other, {"name": "D"})["id"]
+    drivers.add_tag(store, other, other_driver, {"id_tag": "1C3BA204"})
+    with store.transaction(write=False) as uow:
+        assert uow.access.token(customer, "1C3BA204")["id"] == tag["id"]
+        assert uow.access.token(other, "1C3BA204")["customer_id"] == other
+    aliases.delete_alias(store, customer, tag["id"], alias["id"])
+    assert aliases.list_aliases(store, customer, tag["id"]) == []
+    with store.transaction(write=False) as uow:
+        assert uow.access.token(customer, "1C3BA204") is None
