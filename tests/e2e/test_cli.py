@@ -3,9 +3,12 @@ access log must never show a key given in the query string)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 
 def _env(db: Path, **extra: str) -> dict[str, str]:
@@ -47,7 +52,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(db: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def served(db: Path, tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
@@ -68,7 +73,7 @@ def served(db: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "evroster serve did not start"
                 time.sleep(0.1)
-        yield base, log
+        yield base, log, proc
     finally:
         proc.terminate()
         proc.wait(15)
@@ -108,8 +113,8 @@ def test_customers_and_keys(db: Path) -> None:
     assert again.returncode == 1 and "No active key" in again.stderr
 
 
-def test_demo_then_serve(db: Path, served: tuple[str, Path]) -> None:
-    base, log = served
+def test_demo_then_serve(db: Path, served: tuple[str, Path, Any]) -> None:
+    base, log, _proc = served
     # serve migrated the new database itself: an unknown key is a 401, not a crash.
     response = httpx.get(f"{base}/api/v1/sites", headers={"X-API-Key": "evr_0_x"})
     assert response.status_code == 401
@@ -149,3 +154,52 @@ def test_demo_then_serve(db: Path, served: tuple[str, Path]) -> None:
     assert "code=***" in text
     secret = key.split("_", 2)[2]
     assert len(secret) >= 40 and key not in text and secret not in text
+
+
+def test_chargers_on_a_served_process(db: Path, served: tuple[str, Path, Any]) -> None:
+    """OCPP 1.6 and 2.0.1 chargers against ``evroster serve`` itself; on SIGTERM the
+    server closes their sockets with a proper close frame and records them offline."""
+    base, _log, proc = served
+    demo = _cli(db, "demo")
+    headers = {"X-API-Key": demo["apiKey"]}
+    doc = httpx.get(f"{base}/api/v1/drivers/by-idtag/04A23B1C", headers=headers).json()
+    charger_id = doc["chargers"][0]["chargerId"]
+    ws = f"{base.replace('http', 'ws')}/ocpp/{demo['customerId']}/{charger_id}"
+
+    async def ask(subprotocol: str, action: str, payload: dict[str, Any]) -> list[Any]:
+        async with connect(ws, subprotocols=[subprotocol], open_timeout=10) as conn:
+            await conn.send(json.dumps([2, "1", action, payload]))
+            reply: list[Any] = json.loads(await asyncio.wait_for(conn.recv(), 10))
+            return reply
+
+    v16 = asyncio.run(ask("ocpp1.6", "Authorize", {"idTag": "04a23b1c"}))
+    # expiryDate: the tag's own end of validity (no cache horizon is configured).
+    info = {"status": "Accepted", "expiryDate": doc["tags"][0]["expiringDate"]}
+    assert v16 == [3, "1", {"idTagInfo": info}]
+    token = {"idToken": {"idToken": "NOBODY", "type": "ISO14443"}}
+    v201 = asyncio.run(ask("ocpp2.0.1", "Authorize", token))
+    assert v201 == [3, "1", {"idTokenInfo": {"status": "Unknown"}}]
+
+    async def stay_connected_through_sigterm() -> int:
+        async with connect(ws, subprotocols=["ocpp1.6"], open_timeout=10) as conn:
+            await conn.send(json.dumps([2, "h", "Heartbeat", {}]))
+            await asyncio.wait_for(conn.recv(), 10)
+            charger = httpx.get(f"{base}/api/v1/chargers/{charger_id}", headers=headers).json()
+            assert charger["activeConnection"] is True
+            proc.terminate()
+            try:
+                await asyncio.wait_for(conn.recv(), 15)
+            except ConnectionClosed as closed:
+                assert closed.rcvd is not None, "closed without a close frame"
+                return closed.rcvd.code
+        raise AssertionError("the server did not close the socket")
+
+    assert asyncio.run(stay_connected_through_sigterm()) in (1001, 1012)
+    # uvicorn re-raises the signal once shut down, so that its parent sees why it ended.
+    assert proc.wait(15) in (0, -signal.SIGTERM)
+    # Recorded offline before the process ended.
+    with sqlite3.connect(db) as conn:
+        (active,) = conn.execute(
+            "SELECT active_connection FROM chargers WHERE charger_id = ?", (charger_id,)
+        ).fetchone()
+    assert active == 0

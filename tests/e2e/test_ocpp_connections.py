@@ -189,3 +189,23 @@ def test_reconnect_after_a_dropped_connection(api: Api) -> None:
 
     assert asyncio.run(back()) == "Accepted"
     wait_for(lambda: charger_doc(api, "CP-FLAKY")["activeConnection"] is False)
+
+
+def test_a_late_close_of_an_old_socket_keeps_the_new_one_online(api: Api) -> None:
+    """A charger reconnects before the server has seen its old socket drop."""
+    charger(api, "CP-TWICE", site(api, "Twice")["id"])
+
+    async def scenario() -> None:
+        old_socket = raw_socket(api, "CP-TWICE")
+        old = await old_socket.__aenter__()
+        await exchange(old, '[2, "o", "Heartbeat", {}]')
+        async with raw_socket(api, "CP-TWICE") as new:
+            # The old socket's close is recorded after the new one connected...
+            await old_socket.__aexit__(None, None, None)
+            await exchange(new, '[2, "n", "Heartbeat", {}]')
+            await asyncio.sleep(0.3)
+            assert charger_doc(api, "CP-TWICE")["activeConnection"] is True
+        # ...and only the current socket's close takes the charger offline.
+
+    asyncio.run(scenario())
+    wait_for(lambda: charger_doc(api, "CP-TWICE")["activeConnection"] is False)

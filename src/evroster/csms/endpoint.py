@@ -85,7 +85,7 @@ class OcppEndpoint:
         )
         self.stations.add(station)
         try:
-            await station.seen("connected", connected=True)
+            await station.seen("", connected=True)
             await station.start()
         except WebSocketDisconnect:
             pass
@@ -140,7 +140,7 @@ def _basic_auth(header: str | None, charger_id: str) -> str | None:
 
 async def _disconnected(station: Station) -> None:
     try:
-        await asyncio.shield(station.seen("disconnected", connected=False))
+        await asyncio.shield(station.seen("", connected=False))
     except Exception:
         log.exception(
             "could not record the disconnection of charger %s", station.context.charger_pk

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class Station(ChargePoint):
     def __init__(self, context: StationContext, connection: Any) -> None:
         super().__init__(context.charger_id, connection, logger=_quiet)
         self.context = context
+        self.connection_id = secrets.token_hex(16)
         self._last_touch = (0.0, "")
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -93,6 +95,7 @@ class Station(ChargePoint):
             utcnow(),
             action,
             connected=connected,
+            connection_id=self.connection_id,
             identity=identity,
             charger_status=charger_status,
             socket=socket,

@@ -82,25 +82,37 @@ def record_live(
     message: str,
     *,
     connected: bool | None = None,
+    connection_id: str | None = None,
     identity: dict[str, Any] | None = None,
     charger_status: str | None = None,
     socket: SocketStatus | None = None,
 ) -> None:
     """Note traffic from a charger: when, which message, and any state it carried.
 
+    ``connected=True`` makes ``connection_id`` the charger's current connection;
+    ``connected=False`` marks the charger offline only if that connection is still
+    the current one, so that a late close of an old socket (in any worker) cannot
+    mark a charger that has already reconnected as offline.
+
     A status for a connector the operator has not configured is logged and dropped:
     a charger's message never fails because the registry knows less than it does.
     """
-    values: dict[str, Any] = {"last_seen": at, "last_message": message[:200]}
-    if connected is not None:
-        values["active_connection"] = connected
+    values: dict[str, Any] = {"last_seen": at}
+    if message:  # the name of the OCPP action; empty for the connection itself
+        values["last_message"] = message[:200]
+    only_if = None
+    if connected is True:
+        values.update(active_connection=True, connection_id=connection_id)
+    elif connected is False:
+        values = {"active_connection": False, "connection_id": None}
+        only_if = connection_id
     if charger_status is not None:
         values["charger_status"] = charger_status[:50]
     for field, value in (identity or {}).items():
         if field in IDENTITY_FIELDS and value is not None:
             values[field] = str(value)[:100]
     with store.transaction() as uow:
-        uow.chargers.set_live(customer_id, charger_pk, values)
+        uow.chargers.set_live(customer_id, charger_pk, values, only_if)
         if socket is not None:
             socket_id = uow.chargers.socket_at(charger_pk, socket.evse_id, socket.connector_id)
             if socket_id is None:

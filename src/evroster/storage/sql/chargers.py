@@ -93,12 +93,13 @@ class SqlChargers:
             self._insert_sockets(customer_id, pk, socket_values, live)
         return row
 
-    def set_live(self, customer_id: int, pk: int, values: Values) -> None:
-        self._conn.execute(
-            chargers.update()
-            .where(chargers.c.customer_id == customer_id, chargers.c.id == pk)
-            .values(**values)
-        )
+    def set_live(
+        self, customer_id: int, pk: int, values: Values, connection_id: str | None = None
+    ) -> None:
+        query = chargers.update().where(chargers.c.customer_id == customer_id, chargers.c.id == pk)
+        if connection_id is not None:
+            query = query.where(chargers.c.connection_id == connection_id)
+        self._conn.execute(query.values(**values))
 
     def set_socket_status(self, pk: int, socket_id: int, status: str | None) -> bool:
         result = self._conn.execute(

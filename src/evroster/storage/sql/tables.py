@@ -133,6 +133,9 @@ chargers = sa.Table(
     sa.Column("custom_properties", sa.Text(), nullable=True),
     # OCPP security profile 1 (HTTP Basic): a PBKDF2 hash, never the password.
     sa.Column("ocpp_password_hash", sa.String(200), nullable=True),
+    # The OCPP connection that set ``active_connection``: a late "disconnected" from an
+    # older connection (any worker) must not mark a reconnected charger offline.
+    sa.Column("connection_id", sa.String(32), nullable=True),
     sa.Index(None, "customer_id", "charger_id", unique=True),
     sa.Index(None, "site_id"),
 )

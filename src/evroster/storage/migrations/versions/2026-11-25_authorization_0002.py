@@ -132,6 +132,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("chargers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ocpp_password_hash", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("connection_id", sa.String(length=32), nullable=True))
 
     with op.batch_alter_table("tags", schema=None) as batch_op:
         batch_op.add_column(sa.Column("group_id", sa.String(length=36), nullable=True))
@@ -146,6 +147,7 @@ def downgrade() -> None:
         batch_op.drop_column("group_id")
 
     with op.batch_alter_table("chargers", schema=None) as batch_op:
+        batch_op.drop_column("connection_id")
         batch_op.drop_column("ocpp_password_hash")
 
     with op.batch_alter_table("transactions", schema=None) as batch_op:
