@@ -18,77 +18,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.common import DATA, RESULTS, ROOT, free_port, fresh_database, pin, serving, uvicorn_argv
 from bench.dataset import HEAVY, Shape, load
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
 
-ROOT = Path(__file__).resolve().parent
-DATA = ROOT / "data"
-RESULTS = ROOT / "results"
 SCRIPT = ROOT / "idtags.lua"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _pin(cpu: int) -> list[str]:
-    # Two cores: the server gets one, the load generator the other (architecture.md).
-    return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and os.cpu_count() else []
-
-
-@contextmanager
-def _server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [*_pin(0), *argv],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        proc.stderr.read().decode() if proc.stderr else "died"
-                    ) from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{argv} did not start") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(15)
 
 
 def _wrk(base: str, duration: int, connections: int, tags: Path, key: str) -> dict[str, Any]:
     out = subprocess.run(
         [
-            *_pin(1),
+            *pin(1),
             "wrk",
             "-t1",
             f"-c{connections}",
@@ -125,22 +78,6 @@ def _wrk(base: str, duration: int, connections: int, tags: Path, key: str) -> di
     }
 
 
-def _fresh_database(postgres: str | None) -> str:
-    """The URL of an empty database: a new SQLite file, or evroster_bench on ``postgres``."""
-    if postgres is None:
-        db = DATA / "lookup.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{db}"
-    import psycopg
-
-    server = postgres.rstrip("/")
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS evroster_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE evroster_bench")
-    return server + "/evroster_bench"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--drivers", type=int, default=100_000)
@@ -166,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("wrk is missing: `make bench` installs it (apt-get install wrk)")
 
     DATA.mkdir(exist_ok=True)
-    url = _fresh_database(args.postgres)
+    url = fresh_database("lookup", args.postgres)
     backend = "postgresql" if args.postgres else "sqlite"
     upgrade(url)
     store = SqlStore(url)
@@ -182,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     tags = DATA / "idtags.txt"
     tags.write_text("\n".join(dataset.id_tags) + "\n")
 
-    app_port, ceiling_port = _free_port(), _free_port()
+    app_port, ceiling_port = free_port(), free_port()
     app_env = {
         "EVROSTER_DATABASE_URL": url,
         "EVROSTER_ACCESS_LOG": "false",
@@ -190,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     app_argv = [sys.executable, "-m", "evroster", "serve", "--port", str(app_port)]
     runs: dict[str, list[dict[str, Any]]] = {"ceiling": [], "evroster": []}
-    with _server(app_argv, app_env, app_port) as app_base:
+    with serving(app_argv, app_env, app_port) as app:
+        app_base = app.base
         # Document sizes over a random sample of the idTags. The ceiling returns a body
         # of the mean size, so both move the same bytes on average (the sizes are
         # bimodal, drivers with and without a floor grant, so a median is unstable).
@@ -210,19 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         near = max((b for b in bodies if len(b) <= mean), key=len)
         body_file.write_bytes(near + b" " * (mean - len(near)))
         ceiling_env = {"CEILING_KEY": dataset.api_key, "CEILING_BODY": str(body_file)}
-        ceiling_argv = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.ceiling:app",
-            "--port",
-            str(ceiling_port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--no-server-header",
-        ]
-        with _server(ceiling_argv, ceiling_env, ceiling_port) as ceiling_base:
+        ceiling_argv = uvicorn_argv("bench.ceiling:app", ceiling_port)
+        with serving(ceiling_argv, ceiling_env, ceiling_port) as ceiling:
+            ceiling_base = ceiling.base
             for n in range(args.rounds):
                 for name, base in (("ceiling", ceiling_base), ("evroster", app_base)):
                     _wrk(base, args.warmup, args.connections, tags, dataset.api_key)
@@ -256,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             "duration_s": args.duration,
             "rounds": args.rounds,
             "server": "uvicorn (uvloop, httptools), 1 worker",
-            "pinning": "server CPU 0, wrk CPU 1" if _pin(0) else "none",
+            "pinning": "server CPU 0, wrk CPU 1" if pin(0) else "none",
         },
         "runs": runs,
         "ceiling": {

@@ -224,3 +224,28 @@ def test_the_driver_document_shows_the_connection(api: Api) -> None:
 
     asyncio.run(scenario())
     wait_for(lambda: floor_charger()["activeConnection"] is False)
+
+
+def test_plain_traffic_moves_last_seen_within_a_second(api: Api) -> None:
+    build_world(api)
+
+    async def scenario() -> None:
+        async with connect(api, "CP-FLOOR") as cp:
+            await cp.call(call.StatusNotification(1, "NoError", "Available"))
+            stated = charger_doc(api, "CP-FLOOR")
+            assert stated["lastMessage"] == "StatusNotification"
+            await asyncio.sleep(0.01)
+            await cp.call(call.Authorize("04A23B1C"))
+            # Batched (csms/traffic.py): visible within the one-second bound.
+            await asyncio.to_thread(
+                wait_for, lambda: charger_doc(api, "CP-FLOOR")["lastMessage"] == "Authorize", 3
+            )
+            moved = charger_doc(api, "CP-FLOOR")
+            assert moved["lastSeen"] > stated["lastSeen"]
+            # A status written at once wins over an older batched note.
+            await cp.call(call.Heartbeat())
+            await cp.call(call.StatusNotification(1, "NoError", "Preparing"))
+            await asyncio.sleep(1.5)
+            assert charger_doc(api, "CP-FLOOR")["lastMessage"] == "StatusNotification"
+
+    asyncio.run(scenario())

@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from evroster.csms.connection import FrameTooLarge, WebSocketConnection
 from evroster.csms.station import Station, StationContext
+from evroster.csms.traffic import TrafficRecorder
 from evroster.csms.v16 import Station16
 from evroster.csms.v201 import Station201
 from evroster.domain.passwords import verify_password
@@ -57,6 +58,11 @@ class OcppEndpoint:
         # that a changed password is checked afresh.
         self._verified: dict[tuple[int, str], bytes] = {}
         self.stations: set[Station] = set()
+        self.traffic = TrafficRecorder(store)
+
+    async def close(self) -> None:
+        """At shutdown: write the traffic not yet recorded."""
+        await self.traffic.close()
 
     async def __call__(self, websocket: WebSocket) -> None:
         customer_id = websocket.path_params["customer_id"]
@@ -79,6 +85,7 @@ class OcppEndpoint:
             charger["charger_id"],
             self.heartbeat_interval,
             self.cache_horizon,
+            self.traffic,
         )
         station = SUBPROTOCOLS[subprotocol](
             context, WebSocketConnection(websocket, self.max_frame_bytes)

@@ -12,7 +12,7 @@ from evroster.csms.meters import energy_register, parse_time
 from evroster.csms.station import Station
 from evroster.domain.decisions import Decision, Outcome
 from evroster.domain.times import format_timestamp, utcnow
-from evroster.services.authorization import OCPP16_MAX_ID_TAG, authorize
+from evroster.services.authorization import OCPP16_MAX_ID_TAG
 from evroster.services.charging import (
     SessionStart,
     SocketStatus,
@@ -95,16 +95,7 @@ class Station16(Station):
     async def on_authorize(self, **payload: Any) -> call_result.Authorize:
         await self.validate_opaque_tags("Authorize", payload)
         await self.seen("Authorize")
-        ctx = self.context
-        decision = await self.db(
-            authorize,
-            ctx.store,
-            ctx.customer_id,
-            ctx.charger_id,
-            payload["id_tag"],
-            max_length=OCPP16_MAX_ID_TAG,
-            cache_horizon=ctx.cache_horizon,
-        )
+        decision = await self.decision(payload["id_tag"], max_length=OCPP16_MAX_ID_TAG)
         # ConcurrentTx belongs to StartTransaction only: a tag already charging may
         # still authorize, to stop its transaction (protocols.md §1).
         return call_result.Authorize(id_tag_info=id_tag_info(decision))
@@ -148,13 +139,8 @@ class Station16(Station):
         )
         if payload.get("id_tag") is None:
             return call_result.StopTransaction()
-        decision = await self.db(
-            authorize,
-            ctx.store,
-            ctx.customer_id,
-            ctx.charger_id,
-            payload["id_tag"],
-            max_length=OCPP16_MAX_ID_TAG,
+        decision = await self.decision(
+            payload["id_tag"], max_length=OCPP16_MAX_ID_TAG, with_horizon=False
         )
         return call_result.StopTransaction(id_tag_info=id_tag_info(decision))
 

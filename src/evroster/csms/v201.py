@@ -12,7 +12,6 @@ from evroster.csms.meters import energy_register, parse_time
 from evroster.csms.station import Station
 from evroster.domain.decisions import Decision, Outcome
 from evroster.domain.times import format_timestamp, utcnow
-from evroster.services.authorization import authorize
 from evroster.services.charging import SessionStart, SocketStatus, update_transaction
 
 __all__ = ["Station201", "id_token_info"]
@@ -93,16 +92,7 @@ class Station201(Station):
         await self.validate_opaque_tags("Authorize", payload)
         await self.seen("Authorize")
         id_token, token_type = _token(payload["id_token"])
-        ctx = self.context
-        decision = await self.db(
-            authorize,
-            ctx.store,
-            ctx.customer_id,
-            ctx.charger_id,
-            id_token or "",
-            token_type=token_type,
-            cache_horizon=ctx.cache_horizon,
-        )
+        decision = await self.decision(id_token or "", token_type=token_type)
         return call_result.Authorize(id_token_info=id_token_info(decision))
 
     @on(Action.transaction_event, skip_schema_validation=True)
@@ -135,14 +125,7 @@ class Station201(Station):
         if decision is None and id_token is not None:
             # Checked when the transaction first carried it; the answer still belongs
             # in every response to an event with a token.
-            decision = await self.db(
-                authorize,
-                ctx.store,
-                ctx.customer_id,
-                ctx.charger_id,
-                id_token,
-                token_type=token_type,
-            )
+            decision = await self.decision(id_token, token_type=token_type, with_horizon=False)
         if decision is None:
             return call_result.TransactionEvent()
         return call_result.TransactionEvent(id_token_info=id_token_info(decision))

@@ -62,8 +62,10 @@ def decide_in(
     charger_grant: tuple[int, ...] = ()
     open_transactions = 0
     if token is not None and place is not None:
-        site_grants = uow.access.granted_sites(token.driver_id, list(place.site_path))
-        if uow.access.granted_charger(token.driver_id, place.charger_pk):
+        direct, site_grants = uow.access.grants(
+            token.driver_id, place.charger_pk, list(place.site_path)
+        )
+        if direct:
             charger_grant = (place.charger_pk,)
         if starting and token.max_transactions is not None:
             uow.access.lock_tag(token.tag_id)

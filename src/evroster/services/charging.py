@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from evroster.domain.decisions import Decision, Outcome
 from evroster.services.authorization import decide_in
@@ -20,10 +20,12 @@ __all__ = [
     "IDENTITY_FIELDS",
     "SessionStart",
     "SocketStatus",
+    "Traffic",
     "find_station",
     "list_transactions",
     "record_live",
     "record_meter",
+    "record_traffic",
     "start_transaction",
     "stop_transaction",
     "update_transaction",
@@ -66,6 +68,25 @@ class SessionStart:
     station_transaction_id: str | None = None
     token_type: str | None = None
     max_length: int | None = None
+
+
+class Traffic(NamedTuple):
+    """A charger's latest message that carried no state."""
+
+    customer_id: int
+    charger_pk: int
+    at: datetime
+    action: str
+
+
+def record_traffic(store: Store, seen: list[Traffic]) -> None:
+    """Move ``lastSeen``/``lastMessage`` of many chargers in one transaction.
+
+    A value older than what a charger already has (written meanwhile by a message that
+    carried state) is left alone.
+    """
+    with store.transaction() as uow:
+        uow.chargers.touch_many([t._asdict() for t in seen])
 
 
 def find_station(store: Store, customer_id: int, charger_id: str) -> Row | None:

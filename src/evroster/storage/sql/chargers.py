@@ -24,6 +24,17 @@ _JSON_COLUMNS = (
 )
 _SOCKET_LIVE = ("status",)
 
+# Bind names differ from the column names, which SQLAlchemy reserves in an UPDATE.
+_TOUCH = (
+    chargers.update()
+    .where(
+        chargers.c.customer_id == sa.bindparam("b_customer"),
+        chargers.c.id == sa.bindparam("b_pk"),
+        sa.or_(chargers.c.last_seen.is_(None), chargers.c.last_seen < sa.bindparam("b_at")),
+    )
+    .values(last_seen=sa.bindparam("b_at"), last_message=sa.bindparam("b_action"))
+)
+
 
 def _encode(values: Values) -> dict[str, Any]:
     out = dict(values)
@@ -108,6 +119,20 @@ class SqlChargers:
             .values(status=status, last_updated=utcnow())
         )
         return result.rowcount == 1
+
+    def touch_many(self, seen: Sequence[Values]) -> None:
+        self._conn.execute(
+            _TOUCH,
+            [
+                {
+                    "b_customer": s["customer_id"],
+                    "b_pk": s["charger_pk"],
+                    "b_at": s["at"],
+                    "b_action": s["action"],
+                }
+                for s in seen
+            ],
+        )
 
     def socket_at(self, pk: int, evse_id: int | None, connector_id: int) -> int | None:
         """The socket a charger means by (EVSE, connector); 1.6 sends the connector only.

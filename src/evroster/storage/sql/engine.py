@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine, make_url
 
 __all__ = ["create_engine", "normalize_url"]
 
+_SQLITE_POOL = 40
+
 
 def normalize_url(url: str) -> str:
     """Pick our drivers: ``postgresql://`` means psycopg 3; SQLite stays the stdlib module."""
@@ -39,7 +41,15 @@ def create_engine(url: str, pool_size: int = 10, read_only: bool = False) -> Eng
     """
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        # As many kept connections as the thread pool has threads (anyio's default is 40):
+        # an overflow connection is closed after use, and opening one costs more than
+        # the statements it runs.
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=_SQLITE_POOL,
+            max_overflow=_SQLITE_POOL,
+        )
         # pysqlite's own transaction handling defers BEGIN; let SQLAlchemy issue it so
         # that a unit of work is one real transaction.
         sa.event.listen(engine, "connect", _sqlite_pragmas)

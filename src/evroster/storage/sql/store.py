@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -62,6 +63,12 @@ class SqlStore:
             self.engine if self.dialect == "sqlite" else create_engine(url, pool_size, True)
         )
         self._documents = SqlDocuments(self._read_engine)
+        # SQLite has one writer at a time. Threads that race for its lock wait in its
+        # busy handler, which sleeps in steps of up to 100 ms: measured, 40 threads
+        # writing at once got 235 OCPP messages/s through at 39 % CPU. Queueing the
+        # writers of this process on a lock of our own hands the database lock over at
+        # once; other processes still meet at busy_timeout.
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
 
     @property
     def documents(self) -> SqlDocuments:
@@ -80,7 +87,11 @@ class SqlStore:
         A uniqueness violation that slipped past the services' own checks (two
         concurrent writers) surfaces as :class:`Conflict`.
         """
-        with self.engine.connect().execution_options(evroster_write=write) as conn:
+        lock = self._write_lock if write else None
+        with (
+            lock or nullcontext(),
+            self.engine.connect().execution_options(evroster_write=write) as conn,
+        ):
             try:
                 with conn.begin():
                     yield SqlUnitOfWork.on(conn)

@@ -1,0 +1,107 @@
+"""What every benchmark shares: free ports, CPU pinning, fresh databases, servers run
+as real processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT / "data"
+RESULTS = ROOT / "results"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def pin(cpu: int) -> list[str]:
+    # Two cores: the server gets one, the load generator the other (architecture.md).
+    return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and os.cpu_count() else []
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str
+    pid: int
+    log: Path
+
+
+@contextmanager
+def serving(argv: list[str], env: dict[str, str], port: int) -> Iterator[Served]:
+    """Run ``argv`` pinned to CPU 0 until it answers HTTP on ``port``.
+
+    Its output goes to ``bench/data/server-<port>.log`` (a pipe nobody reads would
+    block the server once full); a benchmark reports what was logged there.
+    """
+    DATA.mkdir(exist_ok=True)
+    log = DATA / f"server-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [*pin(0), *argv], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None:
+                    raise RuntimeError(log.read_text()) from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{argv} did not start") from None
+                time.sleep(0.1)
+        # taskset execs the command: the pid is the server's own.
+        yield Served(base, proc.pid, log)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def fresh_database(name: str, postgres: str | None) -> str:
+    """The URL of an empty database: a new SQLite file, or evroster_bench on ``postgres``."""
+    if postgres is None:
+        DATA.mkdir(exist_ok=True)
+        db = DATA / f"{name}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{db}"
+    import psycopg
+
+    server = postgres.rstrip("/")
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS evroster_bench WITH (FORCE)")
+        conn.execute("CREATE DATABASE evroster_bench")
+    return server + "/evroster_bench"
+
+
+def uvicorn_argv(app: str, port: int) -> list[str]:
+    """A raw ASGI app under the same uvicorn settings as ``evroster serve``."""
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--no-server-header",
+    ]
