@@ -68,6 +68,8 @@ class Fleet:
                 open_timeout=60,
                 ping_interval=None,
                 max_size=None,
+                # Chargers' embedded stacks rarely offer permessage-deflate.
+                compression=None,
             )
             await self.call(
                 ws, "BootNotification", {"chargePointModel": "B", "chargePointVendor": "V"}

@@ -69,7 +69,7 @@ def test_stored_decisions_agree_with_reference(server: Server, world: dict[str, 
 def _force_running(server: Server, customer: int, charger_pk: int) -> None:
     """A running accepted transaction of the customer's tag, whatever its state now."""
     with server.store.transaction() as uow:
-        tag = uow.access.token(customer, "04A23B1C")
+        tag = uow.access.facts(customer, "CP-1", "04A23B1C").token
         assert tag is not None
         uow.transactions.create(
             customer,
@@ -104,10 +104,14 @@ def test_aliases_share_the_idtag_namespace(server: Server) -> None:
     # Another customer's namespace is its own.
     other_driver = drivers.create_driver(store, other, {"name": "D"})["id"]
     drivers.add_tag(store, other, other_driver, {"id_tag": "1C3BA204"})
-    with store.transaction(write=False) as uow:
-        assert uow.access.token(customer, "1C3BA204")["id"] == tag["id"]
-        assert uow.access.token(other, "1C3BA204")["customer_id"] == other
+    charger = {"site_id": sites.create_site(store, customer, {"name": "S"})["id"]}
+    chargers.create_charger(store, customer, {**charger, "charger_id": "CP-A"})
+    other_site = sites.create_site(store, other, {"name": "S"})["id"]
+    chargers.create_charger(store, other, {"site_id": other_site, "charger_id": "CP-A"})
+    source = store.documents
+    assert source.access_facts(customer, "CP-A", "1C3BA204").token["id"] == tag["id"]
+    theirs = source.access_facts(other, "CP-A", "1C3BA204").token
+    assert theirs is not None and theirs["id"] not in (tag["id"], second["id"])
     aliases.delete_alias(store, customer, tag["id"], alias["id"])
     assert aliases.list_aliases(store, customer, tag["id"]) == []
-    with store.transaction(write=False) as uow:
-        assert uow.access.token(customer, "1C3BA204") is None
+    assert store.documents.access_facts(customer, "CP-A", "1C3BA204").token is None

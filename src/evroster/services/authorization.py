@@ -1,7 +1,7 @@
 """Authorization: read the facts, let the domain decide.
 
 Every channel (OCPP 1.6 and 2.0.1, the real-time auth webhook, the REST check) calls
-:func:`authorize`, or :func:`decide_in` inside its own transaction, so that one
+:func:`authorize`, or :func:`decide_start` inside the transaction that records a start, so that one
 engine answers all of them.
 """
 
@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from evroster.domain.decisions import Decision, Place, Token, decide
 from evroster.domain.idtags import canonical_key
 from evroster.domain.times import utcnow
-from evroster.storage.base import Row, Store, UnitOfWork
+from evroster.storage.base import AccessFacts, Row, Store, UnitOfWork
 
-__all__ = ["OCPP16_MAX_ID_TAG", "authorize", "decide_in", "token_of"]
+__all__ = ["OCPP16_MAX_ID_TAG", "authorize", "decide_start", "token_of"]
 
 # A 1.6 IdToken is a CiString20: a longer tag can never be presented by a 1.6 charger.
 OCPP16_MAX_ID_TAG = 20
@@ -34,52 +34,60 @@ def token_of(row: Row) -> Token:
     )
 
 
-def decide_in(
+def _key(id_tag: str | None, max_length: int | None) -> str | None:
+    # An idTag that breaks the rules (too long, control characters) is simply unknown:
+    # an odd tag never fails the message that carried it (protocols.md §6).
+    if id_tag is None or (max_length is not None and len(id_tag) > max_length):
+        return None
+    return canonical_key(id_tag)
+
+
+def _decide(
+    facts: AccessFacts,
+    charger_id: str,
+    now: datetime,
+    *,
+    starting: bool = False,
+    open_transactions: int = 0,
+    token_type: str | None = None,
+    cache_horizon: timedelta | None = None,
+) -> Decision:
+    place = Place(facts.place[0], charger_id, facts.place[1]) if facts.place else None
+    return decide(
+        token_of(facts.token) if facts.token else None,
+        place,
+        now,
+        site_grants=facts.site_grants,
+        charger_grants=(place.charger_pk,) if place and facts.direct else (),
+        starting=starting,
+        open_transactions=open_transactions,
+        token_type=token_type,
+        cache_horizon=cache_horizon,
+    )
+
+
+def decide_start(
     uow: UnitOfWork,
     customer_id: int,
     charger_id: str,
     id_tag: str | None,
     now: datetime,
     *,
-    starting: bool = False,
     token_type: str | None = None,
     max_length: int | None = None,
-    cache_horizon: timedelta | None = None,
 ) -> Decision:
-    """The decision for ``id_tag`` at ``charger_id``, read within ``uow``.
+    """The decision for a transaction start, inside the write transaction recording it.
 
-    An idTag that breaks the rules (too long, control characters) is simply unknown:
-    an odd tag never fails the message that carried it (protocols.md §6).
+    A tag with a limit of simultaneous transactions is locked first, so that two starts
+    at once count each other (PostgreSQL; SQLite writers are serial).
     """
-    found = uow.access.place(customer_id, charger_id)
-    place = Place(found[0], charger_id, found[1]) if found else None
-    key = canonical_key(id_tag) if id_tag is not None else None
-    if key is not None and max_length is not None and len(id_tag or "") > max_length:
-        key = None
-    row = uow.access.token(customer_id, key) if key is not None and place else None
-    token = token_of(row) if row else None
-    site_grants: set[int] = set()
-    charger_grant: tuple[int, ...] = ()
-    open_transactions = 0
-    if token is not None and place is not None:
-        direct, site_grants = uow.access.grants(
-            token.driver_id, place.charger_pk, list(place.site_path)
-        )
-        if direct:
-            charger_grant = (place.charger_pk,)
-        if starting and token.max_transactions is not None:
-            uow.access.lock_tag(token.tag_id)
-            open_transactions = uow.access.open_transactions(token.tag_id)
-    return decide(
-        token,
-        place,
-        now,
-        site_grants=site_grants,
-        charger_grants=charger_grant,
-        starting=starting,
-        open_transactions=open_transactions,
-        token_type=token_type,
-        cache_horizon=cache_horizon,
+    facts = uow.access.facts(customer_id, charger_id, _key(id_tag, max_length))
+    running = 0
+    if facts.token is not None and facts.token["max_transactions"] is not None:
+        uow.access.lock_tag(facts.token["id"])
+        running = uow.access.open_transactions(facts.token["id"])
+    return _decide(
+        facts, charger_id, now, starting=True, open_transactions=running, token_type=token_type
     )
 
 
@@ -94,15 +102,11 @@ def authorize(
     max_length: int | None = None,
     cache_horizon: timedelta | None = None,
 ) -> Decision:
-    """May ``id_tag`` charge at ``charger_id`` now? (Authorize, not a transaction start.)"""
-    with store.transaction(write=False) as uow:
-        return decide_in(
-            uow,
-            customer_id,
-            charger_id,
-            id_tag,
-            now or utcnow(),
-            token_type=token_type,
-            max_length=max_length,
-            cache_horizon=cache_horizon,
-        )
+    """May ``id_tag`` charge at ``charger_id`` now? (Authorize, not a transaction start.)
+
+    Read on the hot path's own connection, in one snapshot.
+    """
+    facts = store.documents.access_facts(customer_id, charger_id, _key(id_tag, max_length))
+    return _decide(
+        facts, charger_id, now or utcnow(), token_type=token_type, cache_horizon=cache_horizon
+    )

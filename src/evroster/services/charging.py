@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from evroster.domain.decisions import Decision, Outcome
-from evroster.services.authorization import decide_in
+from evroster.services.authorization import decide_start
 from evroster.storage.base import Page, Row, Store, UnitOfWork
 
 __all__ = [
@@ -148,13 +148,12 @@ def record_live(
 
 
 def _decide_start(uow: UnitOfWork, customer_id: int, start: SessionStart) -> Decision:
-    return decide_in(
+    return decide_start(
         uow,
         customer_id,
         start.charger_id,
         start.id_tag,
         start.at,
-        starting=True,
         token_type=start.token_type,
         max_length=start.max_length,
     )

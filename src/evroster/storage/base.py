@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
 __all__ = [
+    "AccessFacts",
     "AccessRepository",
     "AliasRepository",
     "ChargerRepository",
@@ -118,14 +119,26 @@ class AliasRepository(Protocol):
     def delete(self, customer_id: int, alias_id: int) -> None: ...
 
 
-class AccessRepository(Protocol):
-    """The facts of an authorization decision."""
+class AccessFacts(NamedTuple):
+    """What an authorization decision is made of, read in one snapshot.
 
-    def token(self, customer_id: int, key: str) -> Row | None: ...
-    def place(self, customer_id: int, charger_id: str) -> tuple[int, list[int]] | None: ...
-    def grants(
-        self, driver_id: int, charger_pk: int, site_ids: list[int]
-    ) -> tuple[bool, set[int]]: ...
+    ``place``: the charger's primary key and its site path, nearest site first (None:
+    no such charger). ``token``: the tag matched by canonical key or alias (id,
+    driver_id, id_tag, blocked, start_date, expiring_date, group_id, token_type,
+    max_transactions). ``direct`` and ``site_grants``: the tag's driver's grants on
+    the charger itself and on the sites of the path.
+    """
+
+    place: tuple[int, list[int]] | None
+    token: Row | None
+    direct: bool
+    site_grants: set[int]
+
+
+class AccessRepository(Protocol):
+    """The facts of an authorization decision, within a unit of work."""
+
+    def facts(self, customer_id: int, charger_id: str, key: str | None) -> AccessFacts: ...
     def open_transactions(self, tag_id: int) -> int: ...
     def lock_tag(self, tag_id: int) -> None: ...
 
@@ -188,6 +201,7 @@ class DocumentSource(Protocol):
     def by_driver_id(self, customer_id: int, driver_id: int) -> DocumentRows | None: ...
     def site_tree(self, customer_id: int, site_id: int) -> DocumentRows: ...
     def chargers(self, customer_id: int, pks: list[int]) -> DocumentRows: ...
+    def access_facts(self, customer_id: int, charger_id: str, key: str | None) -> AccessFacts: ...
 
 
 class Store(Protocol):

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy.engine import Engine
 
-from evroster.storage.base import DocumentRows
+from evroster.storage.base import AccessFacts, DocumentRows
+from evroster.storage.sql.access import AccessSql, read_facts
 from evroster.storage.sql.document_sql import DocumentSql
 
 __all__ = ["SqlDocuments"]
@@ -37,6 +38,7 @@ class SqlDocuments:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._sql = DocumentSql(self._dialect)
+        self._access = AccessSql(self._dialect)
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -94,6 +96,10 @@ class SqlDocuments:
             return DocumentRows(None, [], cur.fetchall())
 
         return self._run(work)
+
+    def access_facts(self, customer_id: int, charger_id: str, key: str | None) -> AccessFacts:
+        """The facts of an authorization decision (``access.py``), in one snapshot."""
+        return self._run(lambda cur: read_facts(cur, self._access, customer_id, charger_id, key))
 
     def _read(self, cur: Any, driver_sql: str, customer_id: int, ref: Any) -> DocumentRows | None:
         sql = self._sql
