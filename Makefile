@@ -38,10 +38,11 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-## bench: the driver-document benchmark against a raw ASGI ceiling (see docs/benchmarks.md)
+## bench: the driver-document and OCPP Authorize benchmarks against raw ASGI ceilings
 bench: $(TEST_STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.lookup
+	$(BIN)/python -m bench.ocpp --rounds 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
