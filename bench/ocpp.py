@@ -4,11 +4,12 @@
 
 Loads a fresh SQLite file (by default 20,000 drivers, ~40,000 tags, 4,000 chargers),
 serves it with ``evroster serve`` pinned to CPU 0, and runs the fleet
-(``bench/ocpp_load.py``) pinned to CPU 1: all chargers connect at once and boot, then
-a paced phase (an Authorize per charger every ``--interval`` seconds, a Heartbeat
-every fifth time) and a saturated phase (Authorize back to back). In the same run the
-same fleet drives the ceiling (``bench/ocpp_ceiling.py``), a raw ASGI WebSocket app
-that answers every call with a fixed result.
+(``bench/ocpp_load.py``) pinned to CPU 1: all chargers connect at once and boot,
+then a paced phase (an Authorize per charger every ``--interval`` seconds, a
+Heartbeat every fifth time) and a saturated phase (Authorize back to back). Half of
+the idTags presented are granted at that charger, half are any tag of the customer.
+In the same run the same fleet drives the ceiling (``bench/ocpp_ceiling.py``), a raw
+ASGI WebSocket app that answers every call with a fixed result.
 
 Prints and writes to bench/results/ocpp-authorize.json: chargers that failed to
 connect, Authorize p50/p99 and the server's CPU share per phase, and the ratios to
@@ -97,11 +98,24 @@ def main(argv: list[str] | None = None) -> int:
     shape = Shape(drivers=args.drivers, chargers=max(args.drivers // 5, args.chargers))
     dataset = load(store, shape)
     with store.engine.connect() as conn:
-        chargers = conn.execute(
-            sa.text("SELECT charger_id FROM chargers ORDER BY random() LIMIT :n"),
+        # Each charger with the tags of the drivers granted it directly: the fleet
+        # presents one of those half of the time, so that accepted decisions are
+        # measured as well as refusals.
+        picked = conn.execute(
+            sa.text("SELECT id, charger_id FROM chargers ORDER BY random() LIMIT :n"),
             {"n": args.chargers},
-        ).scalars()
-        (DATA / "ocpp-chargers.txt").write_text("\n".join(chargers) + "\n")
+        ).all()
+        allowed: dict[int, list[str]] = {pk: [] for pk, _ in picked}
+        for pk, id_tag in conn.execute(
+            sa.text(
+                "SELECT g.charger_pk, t.id_tag FROM charger_grants g"
+                " JOIN tags t ON t.driver_id = g.driver_id"
+            )
+        ):
+            if pk in allowed:
+                allowed[pk].append(id_tag)
+        lines = [" ".join([charger_id, *allowed[pk]]) for pk, charger_id in picked]
+        (DATA / "ocpp-chargers.txt").write_text("\n".join(lines) + "\n")
     store.close()
     (DATA / "ocpp-idtags.txt").write_text("\n".join(dataset.id_tags) + "\n")
     print(f"loaded {dataset.counts} in {dataset.seconds:.1f} s")

@@ -41,9 +41,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 class Fleet:
-    def __init__(self, prefix: str, chargers: list[str], tags: list[str]) -> None:
+    def __init__(self, prefix: str, chargers: dict[str, list[str]], tags: list[str]) -> None:
         self.prefix = prefix
-        self.chargers = chargers
+        self.chargers = chargers  # charger id -> idTags granted there directly
         self.tags = tags
         self.sockets: dict[str, ClientConnection] = {}
         self.failures: Counter[str] = Counter()
@@ -78,9 +78,14 @@ class Fleet:
         except Exception as exc:  # counted, not raised: the report says how many failed
             self.failures[f"connect: {type(exc).__name__}"] += 1
 
-    async def authorize(self, ws: ClientConnection, rng: random.Random) -> float | None:
+    async def authorize(
+        self, ws: ClientConnection, charger_id: str, rng: random.Random
+    ) -> float | None:
+        # Half the time a tag granted here, else any tag of the customer.
+        granted = self.chargers[charger_id]
+        id_tag = rng.choice(granted if granted and rng.random() < 0.5 else self.tags)
         started = time.perf_counter()
-        result = await self.call(ws, "Authorize", {"idTag": rng.choice(self.tags)})
+        result = await self.call(ws, "Authorize", {"idTag": id_tag})
         if result is None:
             return None
         self.statuses[result["idTagInfo"]["status"]] += 1
@@ -96,7 +101,7 @@ class Fleet:
             if beat % 5 == 0:
                 await self.call(ws, "Heartbeat", {})
             beat += 1
-            latency = await self.authorize(ws, rng)
+            latency = await self.authorize(ws, charger_id, rng)
             if latency is not None:
                 out.append(latency)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - tick)))
@@ -105,7 +110,7 @@ class Fleet:
         ws = self.sockets[charger_id]
         rng = random.Random(charger_id + "s")
         while time.monotonic() < until:
-            latency = await self.authorize(ws, rng)
+            latency = await self.authorize(ws, charger_id, rng)
             if latency is not None:
                 out.append(latency)
 
@@ -121,7 +126,8 @@ def _phase(latencies: list[float], seconds: float, cpu: float) -> dict[str, Any]
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    chargers = Path(args.chargers).read_text().split()[: args.chargers_count]
+    lines = Path(args.chargers).read_text().splitlines()[: args.chargers_count]
+    chargers = {line.split()[0]: line.split()[1:] for line in lines}
     tags = Path(args.tags).read_text().split()
     fleet = Fleet(args.prefix, chargers, tags)
     started = time.monotonic()
@@ -154,7 +160,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("prefix", help="ws://host:port/ocpp/<customerId>")
-    parser.add_argument("chargers", help="file of charger ids, one per line")
+    parser.add_argument(
+        "chargers", help="file of charger ids, one per line, each followed by its granted idTags"
+    )
     parser.add_argument("tags", help="file of idTags, one per line")
     parser.add_argument("--server-pid", type=int, required=True)
     parser.add_argument("--chargers-count", type=int, default=1000)
