@@ -18,7 +18,7 @@ from tests.conftest import Api
 SUBPROTOCOL = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
 
-def ws_url(api: Api, charger_id: str, customer_id: int | None = None) -> str:
+def ws_url(api: Api, charger_id: str, customer_id: int | str | None = None) -> str:
     base = api.server.base_url.replace("http://", "ws://")
     return f"{base}/ocpp/{customer_id or api.customer_id}/{charger_id}"
 
@@ -34,7 +34,7 @@ async def raw_socket(
     charger_id: str,
     version: str = "1.6",
     *,
-    customer_id: int | None = None,
+    customer_id: int | str | None = None,
     headers: dict[str, str] | None = None,
     subprotocols: list[str] | None = None,
 ) -> AsyncIterator[ClientConnection]:

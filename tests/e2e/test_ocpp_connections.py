@@ -37,6 +37,10 @@ def test_unknown_and_foreign_chargers_are_refused(api: Api, other: Api) -> None:
     assert refused(api, "CP-MINE", customer_id=999_999_999) == 403
     # No subprotocol we speak.
     assert refused(api, "CP-MINE", subprotocols=["ocpp1.5"]) == 403
+    # Odd paths: not a customer id, an identity longer than any charger's.
+    for customer in ("abc", "-1", "1" * 30):
+        assert refused(api, "CP-MINE", customer_id=customer) == 403
+    assert refused(api, "C" * 49) == 403
     assert charger_doc(api, "CP-MINE")["activeConnection"] is False
 
     async def both_versions() -> list[str | None]:

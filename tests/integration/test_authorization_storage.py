@@ -5,6 +5,8 @@ same reference the engine's unit test uses."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -115,3 +117,45 @@ def test_aliases_share_the_idtag_namespace(server: Server) -> None:
     aliases.delete_alias(store, customer, tag["id"], alias["id"])
     assert aliases.list_aliases(store, customer, tag["id"]) == []
     assert store.documents.access_facts(customer, "CP-A", "1C3BA204").token is None
+
+
+def test_concurrent_writers_cannot_share_a_spelling_or_exceed_a_limit(server: Server) -> None:
+    """Many threads at once, through the services, on both databases: one spelling is
+    claimed once (alias or idTag), and a tag allowed one transaction gets one."""
+    store = server.store
+    customer = create_customer(store, "races")["id"]
+    site = sites.create_site(store, customer, {"name": "S"})["id"]
+    chargers.create_charger(store, customer, {"site_id": site, "charger_id": "CP-R"})
+    driver = drivers.create_driver(store, customer, {"name": "D"})["id"]
+    drivers.grant_site(store, customer, driver, site)
+    tags = [drivers.add_tag(store, customer, driver, {"id_tag": f"TAG{n}"})["id"] for n in range(8)]
+    limited = drivers.add_tag(store, customer, driver, {"id_tag": "ONE", "max_transactions": 1})
+    barrier = threading.Barrier(9)
+
+    def claim(n: int) -> str:
+        barrier.wait()
+        try:
+            if n == 8:
+                drivers.add_tag(store, customer, driver, {"id_tag": "SHARED"})
+            else:
+                aliases.add_alias(store, customer, tags[n], "shared")
+        except Conflict:
+            return "conflict"
+        return "won"
+
+    with ThreadPoolExecutor(9) as pool:
+        outcomes = list(pool.map(claim, range(9)))
+    assert sorted(outcomes) == ["conflict"] * 8 + ["won"]
+    charger_pk = charging.find_station(store, customer, "CP-R")["id"]
+    start_barrier = threading.Barrier(6)
+
+    def start(n: int) -> str:
+        start_barrier.wait()
+        session = charging.SessionStart("CP-R", "one", NOW, connector_id=n)
+        decision, _ = charging.start_transaction(store, customer, charger_pk, session)
+        return decision.outcome.value
+
+    with ThreadPoolExecutor(6) as pool:
+        decisions = list(pool.map(start, range(6)))
+    assert sorted(decisions) == ["accepted"] + ["concurrent_tx"] * 5
+    assert limited["max_transactions"] == 1
