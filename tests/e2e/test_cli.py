@@ -138,6 +138,12 @@ def test_demo_then_serve(db: Path, served: tuple[str, Path, Any]) -> None:
         ).status_code
         == 403
     )
+    # The README's "why refused?" example answers as it says.
+    blocked = demo["idTagsToTry"]["blocked"]
+    path = f"/api/v1/chargers/NOR0001/authorize/{blocked}"
+    assert path in (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    answer = httpx.get(base + path, headers={"X-API-Key": key}).json()
+    assert (answer["decision"], answer["reason"]) == ("blocked", "The tag is blocked.")
     # A second demo run leaves the data alone.
     assert _cli(db, "demo") is None
 
