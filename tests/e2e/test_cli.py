@@ -18,6 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
+from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call as call16
+from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -172,19 +176,27 @@ def test_chargers_on_a_served_process(db: Path, served: tuple[str, Path, Any]) -
     charger_id = doc["chargers"][0]["chargerId"]
     ws = f"{base.replace('http', 'ws')}/ocpp/{demo['customerId']}/{charger_id}"
 
-    async def ask(subprotocol: str, action: str, payload: dict[str, Any]) -> list[Any]:
-        async with connect(ws, subprotocols=[subprotocol], open_timeout=10) as conn:
-            await conn.send(json.dumps([2, "1", action, payload]))
-            reply: list[Any] = json.loads(await asyncio.wait_for(conn.recv(), 10))
-            return reply
+    async def as_chargers() -> tuple[Any, Any, Any]:
+        # The ocpp library's own ChargePoint of each version, as a charger would run it.
+        async with connect(ws, subprotocols=["ocpp1.6"], open_timeout=10) as conn:
+            cp16 = ChargePoint16(charger_id, conn, response_timeout=10)
+            task = asyncio.create_task(cp16.start())
+            boot = await cp16.call(call16.BootNotification("Model", "Vendor"))
+            v16 = await cp16.call(call16.Authorize("04a23b1c"))
+            task.cancel()
+        async with connect(ws, subprotocols=["ocpp2.0.1"], open_timeout=10) as conn:
+            cp201 = ChargePoint201(charger_id, conn, response_timeout=10)
+            task = asyncio.create_task(cp201.start())
+            token = {"id_token": "NOBODY", "type": "ISO14443"}
+            v201 = await cp201.call(call201.Authorize(id_token=token))
+            task.cancel()
+        return boot, v16, v201
 
-    v16 = asyncio.run(ask("ocpp1.6", "Authorize", {"idTag": "04a23b1c"}))
+    boot, v16, v201 = asyncio.run(as_chargers())
+    assert boot.status == "Accepted"
     # expiryDate: the tag's own end of validity (no cache horizon is configured).
-    info = {"status": "Accepted", "expiryDate": doc["tags"][0]["expiringDate"]}
-    assert v16 == [3, "1", {"idTagInfo": info}]
-    token = {"idToken": {"idToken": "NOBODY", "type": "ISO14443"}}
-    v201 = asyncio.run(ask("ocpp2.0.1", "Authorize", token))
-    assert v201 == [3, "1", {"idTokenInfo": {"status": "Unknown"}}]
+    assert v16.id_tag_info == {"status": "Accepted", "expiry_date": doc["tags"][0]["expiringDate"]}
+    assert v201.id_token_info == {"status": "Unknown"}
 
     async def stay_connected_through_sigterm() -> int:
         async with connect(ws, subprotocols=["ocpp1.6"], open_timeout=10) as conn:
