@@ -49,20 +49,35 @@ AUTHORIZATION = {
     ("/api/v1/transactions", "get"),
 }
 
+# The operations issue's lookups, so far (docs/api.md, "Lookups").
+LOOKUPS = {
+    ("/api/v1/drivers/by-external-id/{external_id}", "get"),
+    ("/api/v1/chargers/{charger_id}/drivers", "get"),
+    ("/api/v1/sites/{site_id}/drivers", "get"),
+    ("/api/v1/sites/drivers", "post"),
+}
+
 # An unknown charger or tag is the answer here (a decision), not a missing resource.
 NEVER_404 = {"/api/v1/chargers/{charger_id}/authorize/{id_tag}"}
 # A question asked with a body; a read key may ask it.
-READ_BY_POST = {"/api/v1/realtime-auth"}
+READ_BY_POST = {"/api/v1/realtime-auth", "/api/v1/sites/drivers"}
 
 
 def test_every_route_is_documented_with_errors(api: Api) -> None:
     spec = api.raw.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
     documented = {(p, m) for p, ops in spec["paths"].items() for m in ops}
-    assert documented == API_MD | AUTHORIZATION
+    assert documented == API_MD | AUTHORIZATION | LOOKUPS
     for path, method in documented:  # each one is served, behind authentication
         concrete = path.format(
-            idTag="X", id_tag="X", driver_id=1, tag_id=1, site_id=1, charger_id="X", alias_id=1
+            idTag="X",
+            id_tag="X",
+            driver_id=1,
+            tag_id=1,
+            site_id=1,
+            charger_id="X",
+            alias_id=1,
+            external_id="X",
         )
         response = api.raw.request(method.upper(), concrete, json={})
         assert response.status_code == 401, (method, path, response.status_code)

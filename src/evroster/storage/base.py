@@ -21,6 +21,7 @@ __all__ = [
     "DriverRepository",
     "GrantRepository",
     "KeyRepository",
+    "LookupRepository",
     "Page",
     "Row",
     "SiteRepository",
@@ -151,6 +152,18 @@ class TransactionRepository(Protocol):
     def page(self, customer_id: int, offset: int, limit: int, charger_id: str | None) -> Page: ...
 
 
+class LookupRepository(Protocol):
+    def site_path(self, customer_id: int, site_id: int) -> list[int] | None: ...
+    def drivers_granted(
+        self,
+        customer_id: int,
+        site_ids: list[int],
+        charger_pk: int | None,
+        offset: int,
+        limit: int,
+    ) -> Page: ...
+
+
 class UnitOfWork(Protocol):
     """The repositories, all inside one database transaction."""
 
@@ -174,6 +187,8 @@ class UnitOfWork(Protocol):
     def access(self) -> AccessRepository: ...
     @property
     def transactions(self) -> TransactionRepository: ...
+    @property
+    def lookups(self) -> LookupRepository: ...
 
 
 class DocumentRows(NamedTuple):

@@ -18,6 +18,7 @@ from evroster.storage.sql.customers import SqlCustomers, SqlKeys
 from evroster.storage.sql.documents import SqlDocuments
 from evroster.storage.sql.drivers import SqlDrivers, SqlGrants, SqlTags
 from evroster.storage.sql.engine import create_engine
+from evroster.storage.sql.lookups import SqlLookups
 from evroster.storage.sql.sites import SqlSites
 from evroster.storage.sql.transactions import SqlTransactions
 
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     aliases: SqlAliases
     access: SqlAccess
     transactions: SqlTransactions
+    lookups: SqlLookups
 
     @classmethod
     def on(cls, conn: sa.Connection) -> SqlUnitOfWork:
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
             SqlAliases(conn),
             SqlAccess(conn),
             SqlTransactions(conn),
+            SqlLookups(conn),
         )
 
 

@@ -1,0 +1,98 @@
+"""eMabler's lookups the other way round: the drivers who may charge at a charger or a
+site, and a driver by its externalId. Driver lists are pages of whole driver
+documents.
+
+Access follows the decision engine's rules: a site grant covers the site and all its
+subsites, so a site's drivers are those granted it or any site above it, and a
+charger's are those granted it directly or any site on the path from its site up.
+"""
+
+from __future__ import annotations
+
+from evroster.errors import NotFound
+from evroster.services.documents import driver_by_id
+from evroster.services.drivers import DRIVER_NOT_FOUND
+from evroster.services.rules import invalid
+from evroster.storage.base import Page, Store, UnitOfWork
+
+__all__ = [
+    "DriverDocuments",
+    "driver_by_external_id",
+    "drivers_at_charger",
+    "drivers_at_site",
+    "drivers_at_sites",
+]
+
+
+class DriverDocuments:
+    """One page of driver documents (JSON bytes each) and the total on all pages."""
+
+    def __init__(self, items: list[bytes], total: int) -> None:
+        self.items = items
+        self.total = total
+
+
+def _documents(store: Store, customer_id: int, page: Page) -> DriverDocuments:
+    source = store.documents
+    items = []
+    with source.batch():
+        for row in page.items:
+            try:
+                items.append(driver_by_id(source, customer_id, row["id"]))
+            except NotFound:  # deleted since the page was read
+                continue
+    return DriverDocuments(items, page.total)
+
+
+def driver_by_external_id(store: Store, customer_id: int, external_id: str) -> bytes:
+    with store.transaction(write=False) as uow:
+        row = uow.drivers.by_external_id(customer_id, external_id)
+    if row is None:
+        raise NotFound(DRIVER_NOT_FOUND)
+    return driver_by_id(store.documents, customer_id, row["id"])
+
+
+def drivers_at_charger(
+    store: Store, customer_id: int, charger_id: str, offset: int, limit: int
+) -> DriverDocuments:
+    """Drivers granted the charger, or any site from its site up to the root."""
+    with store.transaction(write=False) as uow:
+        place = uow.access.facts(customer_id, charger_id, None).place
+        if place is None:
+            raise NotFound("Charger not found")
+        page = uow.lookups.drivers_granted(customer_id, place[1], place[0], offset, limit)
+    return _documents(store, customer_id, page)
+
+
+def _site_page(
+    uow: UnitOfWork, customer_id: int, site_id: int, offset: int, limit: int
+) -> Page | None:
+    path = uow.lookups.site_path(customer_id, site_id)
+    if path is None:
+        return None
+    return uow.lookups.drivers_granted(customer_id, path, None, offset, limit)
+
+
+def drivers_at_site(
+    store: Store, customer_id: int, site_id: int, offset: int, limit: int
+) -> DriverDocuments:
+    """Drivers granted the site or any site above it."""
+    with store.transaction(write=False) as uow:
+        page = _site_page(uow, customer_id, site_id, offset, limit)
+    if page is None:
+        raise NotFound("Site not found")
+    return _documents(store, customer_id, page)
+
+
+def drivers_at_sites(
+    store: Store, customer_id: int, site_ids: list[int], offset: int, limit: int
+) -> list[tuple[int, DriverDocuments]]:
+    """:func:`drivers_at_site` for several sites; an unknown site id is a 400."""
+    pages = []
+    with store.transaction(write=False) as uow:
+        for site_id in site_ids:
+            page = _site_page(uow, customer_id, site_id, offset, limit)
+            if page is None:
+                raise invalid("groupIds", f"no site with id {site_id}")
+            pages.append((site_id, page))
+    return [(site_id, _documents(store, customer_id, page)) for site_id, page in pages]

@@ -1,0 +1,65 @@
+"""Who may charge where, the other way round: the drivers of a charger or a site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from evroster.storage.base import Page
+from evroster.storage.sql.common import fetch_page
+from evroster.storage.sql.tables import charger_grants, site_grants, sites
+
+__all__ = ["SqlLookups"]
+
+# Cycles are refused when sites are written; the bound only stops a damaged tree.
+_MAX_DEPTH = 64
+
+
+class SqlLookups:
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def site_path(self, customer_id: int, site_id: int) -> list[int] | None:
+        """The site and its ancestors, nearest first; None if the customer has no such site."""
+        path = (
+            sa.select(sites.c.id, sites.c.parent_id, sa.literal(0).label("depth"))
+            .where(sites.c.customer_id == customer_id, sites.c.id == site_id)
+            .cte("path", recursive=True)
+        )
+        path = path.union_all(
+            sa.select(sites.c.id, sites.c.parent_id, (path.c.depth + 1).label("depth"))
+            .join(path, sites.c.id == path.c.parent_id)
+            .where(path.c.depth < _MAX_DEPTH)
+        )
+        found = [
+            int(s)
+            for s in self._conn.execute(sa.select(path.c.id).order_by(path.c.depth)).scalars()
+        ]
+        return found or None
+
+    def drivers_granted(
+        self,
+        customer_id: int,
+        site_ids: list[int],
+        charger_pk: int | None,
+        offset: int,
+        limit: int,
+    ) -> Page:
+        """Drivers granted any of ``site_ids`` or the charger ``charger_pk``, by id."""
+        granted: Any = sa.select(site_grants.c.driver_id.label("driver_id")).where(
+            site_grants.c.customer_id == customer_id, site_grants.c.site_id.in_(site_ids)
+        )
+        if charger_pk is not None:
+            granted = sa.union(
+                granted,
+                sa.select(charger_grants.c.driver_id.label("driver_id")).where(
+                    charger_grants.c.customer_id == customer_id,
+                    charger_grants.c.charger_pk == charger_pk,
+                ),
+            )
+        else:
+            granted = granted.distinct()
+        ids = granted.subquery()
+        query = sa.select(ids.c.driver_id.label("id")).order_by(ids.c.driver_id)
+        return fetch_page(self._conn, query, offset, limit)

@@ -1,0 +1,166 @@
+"""eMabler's lookups the other way round, on a generated tree (depth 4, three
+branches), with the expected driver sets computed independently: top-down, from each
+grant to every site below it."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from tests.conftest import Api
+from tests.e2e.helpers import charger, driver, site
+
+
+def build(api: Api, seed: int = 7) -> dict[str, Any]:
+    rng = random.Random(seed)
+    parents: dict[int, int | None] = {}
+    root = site(api, "Root")["id"]
+    parents[root] = None
+    level = [root]
+    for depth in range(3):  # root + 3 levels below: depth 4
+        nxt = []
+        for parent in level:
+            for n in range(3 if depth == 0 else 2):
+                child = site(api, f"S{depth}-{parent}-{n}", parent)["id"]
+                parents[child] = parent
+                nxt.append(child)
+        level = nxt
+    other_root = site(api, "Elsewhere")["id"]
+    parents[other_root] = None
+    all_sites = list(parents)
+    chargers = {}
+    for n, site_id in enumerate(rng.sample(all_sites, 10)):
+        chargers[f"CP-{n}"] = site_id
+        charger(api, f"CP-{n}", site_id, sockets=1)
+    grants: dict[int, tuple[set[int], set[str]]] = {}
+    for n in range(24):
+        d = driver(api, f"Driver {n}", f"TAG{n:03d}", externalId=f"EXT-{n}")["id"]
+        granted_sites = set(rng.sample(all_sites, rng.choice([0, 0, 1, 1, 2])))
+        granted_chargers = set(rng.sample(sorted(chargers), rng.choice([0, 0, 1])))
+        for s in granted_sites:
+            api.ok("PUT", f"/api/v1/drivers/{d}/sites/{s}", 204)
+        for c in granted_chargers:
+            api.ok("PUT", f"/api/v1/drivers/{d}/chargers/{c}", 204)
+        grants[d] = (granted_sites, granted_chargers)
+    return {"parents": parents, "chargers": chargers, "grants": grants}
+
+
+def below(parents: dict[int, int | None], site_id: int) -> set[int]:
+    """The site and every site under it, walking children (not ancestors)."""
+    found, frontier = {site_id}, [site_id]
+    while frontier:
+        current = frontier.pop()
+        kids = [s for s, p in parents.items() if p == current]
+        found.update(kids)
+        frontier.extend(kids)
+    return found
+
+
+def expected_at_site(world: dict[str, Any], site_id: int) -> list[int]:
+    parents = world["parents"]
+    return sorted(
+        d
+        for d, (sites_, _) in world["grants"].items()
+        if any(site_id in below(parents, s) for s in sites_)
+    )
+
+
+def expected_at_charger(world: dict[str, Any], charger_id: str) -> list[int]:
+    at_site = set(expected_at_site(world, world["chargers"][charger_id]))
+    direct = {d for d, (_, chargers) in world["grants"].items() if charger_id in chargers}
+    return sorted(at_site | direct)
+
+
+def all_pages(api: Api, path: str, limit: int = 5) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        body = api.ok("GET", path, params={"page": page, "limit": limit})
+        assert body["page"] == page and body["limit"] == limit
+        items.extend(body["items"])
+        assert len(body["items"]) <= limit
+        if not body["hasNextPage"]:
+            assert body["totalRecords"] == len(items)
+            return items
+        page += 1
+
+
+def test_drivers_at_every_charger_and_site(api: Api) -> None:
+    world = build(api)
+    assert any(expected_at_charger(world, c) for c in world["chargers"])
+    for charger_id in world["chargers"]:
+        found = all_pages(api, f"/api/v1/chargers/{charger_id}/drivers")
+        assert [d["id"] for d in found] == expected_at_charger(world, charger_id), charger_id
+        for document in found:  # whole driver documents
+            assert document["tags"][0]["idTag"].startswith("TAG")
+            assert set(document) >= {"chargerGroups", "chargers", "homeGroupId"}
+    for site_id in world["parents"]:
+        found = all_pages(api, f"/api/v1/sites/{site_id}/drivers")
+        assert [d["id"] for d in found] == expected_at_site(world, site_id), site_id
+
+
+def test_drivers_for_several_sites(api: Api) -> None:
+    world = build(api, seed=11)
+    site_ids = list(world["parents"])[:20]
+    body = api.ok("POST", "/api/v1/sites/drivers", json={"groupIds": site_ids})
+    assert [g["groupId"] for g in body] == site_ids
+    for group in body:
+        expected = expected_at_site(world, group["groupId"])
+        assert group["totalRecords"] == len(expected)
+        assert [u["id"] for u in group["users"]] == expected[:100]
+    # Paging applies to each site's list; repeated ids are answered once.
+    paged = api.ok(
+        "POST",
+        "/api/v1/sites/drivers",
+        params={"limit": 1, "page": 2},
+        json={"groupIds": [site_ids[0], site_ids[0]]},
+    )
+    expected = expected_at_site(world, site_ids[0])
+    assert paged == [
+        {"groupId": site_ids[0], "users": paged[0]["users"], "totalRecords": len(expected)}
+    ]
+    assert [u["id"] for u in paged[0]["users"]] == expected[1:2]
+    # A read key may ask.
+    assert api.read_key().ok("POST", "/api/v1/sites/drivers", json={"groupIds": site_ids[:1]})
+    for bad in (
+        {"groupIds": list(range(1, 22))},  # more than 20
+        {"groupIds": []},
+        {"groupIds": ["x"]},
+        {"groupIds": [0]},
+        {},
+        {"groupIds": [site_ids[0]], "extra": 1},
+        {"groupIds": [site_ids[0], 999_999_999]},  # no such site
+    ):
+        response = api.post("/api/v1/sites/drivers", json=bad)
+        assert response.status_code == 400, bad
+        assert response.json()["detail"] == "Errors in the body request"
+
+
+def test_driver_by_external_id(api: Api) -> None:
+    created = driver(api, "Erik", "04:a2:3b:1c", externalId="CRM 42/ä")
+    found = api.ok("GET", "/api/v1/drivers/by-external-id/CRM 42%2F%C3%A4")
+    assert found == api.ok("GET", f"/api/v1/drivers/{created['id']}")
+    missing = api.get("/api/v1/drivers/by-external-id/nobody")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "Driver not found in the list of drivers of the customer"
+
+
+def test_lookups_stay_within_the_customer(api: Api, other: Api) -> None:
+    world = build(api, seed=3)
+    charger_id = next(c for c in world["chargers"] if expected_at_charger(world, c))
+    site_id = next(iter(world["parents"]))
+    assert other.get(f"/api/v1/chargers/{charger_id}/drivers").status_code == 404
+    assert other.get(f"/api/v1/sites/{site_id}/drivers").status_code == 404
+    refused = other.post("/api/v1/sites/drivers", json={"groupIds": [site_id]})
+    assert refused.status_code == 400 and f"no site with id {site_id}" in refused.text
+    assert other.get("/api/v1/drivers/by-external-id/EXT-1").status_code == 404
+    # B's own data, with A's names, shows only B's drivers.
+    mine = site(other, "Mine")["id"]
+    charger(other, charger_id, mine)
+    own = driver(other, "B's driver", "TAG000", externalId="EXT-1")["id"]
+    other.ok("PUT", f"/api/v1/drivers/{own}/sites/{mine}", 204)
+    assert [d["id"] for d in all_pages(other, f"/api/v1/chargers/{charger_id}/drivers")] == [own]
+    assert other.ok("GET", "/api/v1/drivers/by-external-id/EXT-1")["id"] == own
+    assert api.ok("GET", "/api/v1/drivers/by-external-id/EXT-1")["id"] != own
+    unauthenticated = api.raw.get(f"/api/v1/chargers/{charger_id}/drivers")
+    assert unauthenticated.status_code == 401
