@@ -164,3 +164,62 @@ def test_lookups_stay_within_the_customer(api: Api, other: Api) -> None:
     assert api.ok("GET", "/api/v1/drivers/by-external-id/EXT-1")["id"] != own
     unauthenticated = api.raw.get(f"/api/v1/chargers/{charger_id}/drivers")
     assert unauthenticated.status_code == 401
+
+
+def _walk(site: dict[str, Any], parent: int | None, seen: dict[int, int | None]) -> None:
+    seen[site["id"]] = parent
+    assert [s["id"] for s in site["subgroups"]] == sorted(s["id"] for s in site["subgroups"])
+    for sub in site["subgroups"]:
+        _walk(sub, site["id"], seen)
+
+
+def test_the_site_tree_with_and_without_details(api: Api) -> None:
+    world = build(api, seed=5)
+    trees = api.ok("GET", "/api/v1/site-tree")
+    roots = sorted(s for s, p in world["parents"].items() if p is None)
+    assert [t["id"] for t in trees] == roots
+    seen: dict[int, int | None] = {}
+    placed: dict[str, int] = {}
+
+    def chargers_of(site: dict[str, Any]) -> None:
+        for c in site["chargers"]:
+            placed[c["chargerId"]] = site["id"]
+        for sub in site["subgroups"]:
+            chargers_of(sub)
+
+    for tree in trees:
+        _walk(tree, None, seen)
+        chargers_of(tree)
+        assert tree == api.ok("GET", f"/api/v1/sites/{tree['id']}/tree")
+    assert seen == world["parents"]  # every site, under its own parent
+    assert placed == world["chargers"]  # every charger, in its own site
+    outline = api.ok("GET", "/api/v1/site-tree", params={"excludeDetails": "true"})
+    outlined: dict[int, int | None] = {}
+    for tree in outline:
+        _walk(tree, None, outlined)
+    assert outlined == world["parents"]
+    assert set(outline[0]) == {"id", "groupName", "groupType", "subgroups"}
+    assert outline[0]["groupName"] == "Root" and outline[0]["groupType"] == 1
+    bad = api.get("/api/v1/site-tree", params={"excludeDetails": "maybe"})
+    assert bad.status_code == 400
+
+
+def test_a_site_by_external_id(api: Api, other: Api) -> None:
+    garage = site(api, "Garage", externalId="GAR/5th street")["id"]
+    floor = site(api, "Floor 1", garage, externalId="F1")["id"]
+    charger(api, "CP-G", garage)
+    charger(api, "CP-F", floor)
+    full = api.ok("GET", "/api/v1/sites/by-external-id/GAR/5th street")
+    assert full == api.ok("GET", f"/api/v1/sites/{garage}/tree")
+    assert [s["id"] for s in full["subgroups"]] == [floor]
+    alone = api.ok(
+        "GET", "/api/v1/sites/by-external-id/GAR%2F5th street", params={"excludeSubgroups": 1}
+    )
+    assert alone["subgroups"] == [] and [c["chargerId"] for c in alone["chargers"]] == ["CP-G"]
+    assert {k: v for k, v in alone.items() if k != "subgroups"} == {
+        k: v for k, v in full.items() if k != "subgroups"
+    }
+    assert api.get("/api/v1/sites/by-external-id/nothing").status_code == 404
+    # B has neither A's site nor its tree.
+    assert other.get("/api/v1/sites/by-external-id/F1").status_code == 404
+    assert other.ok("GET", "/api/v1/site-tree") == []

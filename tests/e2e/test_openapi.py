@@ -55,6 +55,8 @@ LOOKUPS = {
     ("/api/v1/chargers/{charger_id}/drivers", "get"),
     ("/api/v1/sites/{site_id}/drivers", "get"),
     ("/api/v1/sites/drivers", "post"),
+    ("/api/v1/site-tree", "get"),
+    ("/api/v1/sites/by-external-id/{external_id}", "get"),
 }
 
 # An unknown charger or tag is the answer here (a decision), not a missing resource.

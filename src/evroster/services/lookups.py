@@ -9,8 +9,10 @@ charger's are those granted it directly or any site on the path from its site up
 
 from __future__ import annotations
 
+from typing import Any
+
 from evroster.errors import NotFound
-from evroster.services.documents import driver_by_id
+from evroster.services.documents import driver_by_id, site_objects
 from evroster.services.drivers import DRIVER_NOT_FOUND
 from evroster.services.rules import invalid
 from evroster.storage.base import Page, Store, UnitOfWork
@@ -21,6 +23,8 @@ __all__ = [
     "drivers_at_charger",
     "drivers_at_site",
     "drivers_at_sites",
+    "site_by_external_id",
+    "site_trees",
 ]
 
 
@@ -96,3 +100,42 @@ def drivers_at_sites(
                 raise invalid("groupIds", f"no site with id {site_id}")
             pages.append((site_id, page))
     return [(site_id, _documents(store, customer_id, page)) for site_id, page in pages]
+
+
+def _outline(site: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": site["id"],
+        "groupName": site["groupName"],
+        "groupType": site["groupType"],
+        "subgroups": [_outline(sub) for sub in site["subgroups"]],
+    }
+
+
+def site_trees(store: Store, customer_id: int, *, details: bool = True) -> list[dict[str, Any]]:
+    """Every top-level site with its subtree (get-charger-groups).
+
+    With details: the driver document's site shape (chargers, sockets, socket counts).
+    Without: id, name and type of each site, nested, and no chargers.
+    """
+    with store.transaction(write=False) as uow:
+        roots = uow.lookups.roots(customer_id)
+    trees = []
+    for root in roots:
+        found = site_objects(store.documents.site_tree(customer_id, root))
+        if found:  # deleted meanwhile
+            trees.append(found[0] if details else _outline(found[0]))
+    return trees
+
+
+def site_by_external_id(
+    store: Store, customer_id: int, external_id: str, *, subgroups: bool = True
+) -> dict[str, Any]:
+    """One site in the document's shape (get-charger-group-by-external-id); without
+    ``subgroups`` its subsites are left out (the socket counts still cover them)."""
+    with store.transaction(write=False) as uow:
+        row = uow.sites.by_external_id(customer_id, external_id)
+    found = site_objects(store.documents.site_tree(customer_id, row["id"])) if row else []
+    if not found:
+        raise NotFound("Site not found")
+    site = found[0]
+    return site if subgroups else {**site, "subgroups": []}

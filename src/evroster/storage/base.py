@@ -154,6 +154,7 @@ class TransactionRepository(Protocol):
 
 class LookupRepository(Protocol):
     def site_path(self, customer_id: int, site_id: int) -> list[int] | None: ...
+    def roots(self, customer_id: int) -> list[int]: ...
     def drivers_granted(
         self,
         customer_id: int,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import Field
 from starlette.responses import Response
 
@@ -14,7 +14,7 @@ from evroster.api.deps import PagingDep, Reader, StoreDep
 from evroster.api.routes.chargers import ChargerIdPath
 from evroster.api.routes.common import ERRORS, IdPath, json_response
 from evroster.api.schemas.common import Input, Output, Page
-from evroster.api.schemas.documents import DriverDocument
+from evroster.api.schemas.documents import DriverDocument, SiteDocument
 from evroster.services import lookups
 
 __all__ = ["router"]
@@ -28,6 +28,13 @@ class SitesIn(Input):
     group_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
         min_length=1, max_length=MAX_SITES, description=f"1 to {MAX_SITES} site ids"
     )
+
+
+class SiteOutline(Output):
+    id: int
+    group_name: str
+    group_type: int
+    subgroups: list[SiteOutline]
 
 
 class SiteDrivers(Output):
@@ -106,3 +113,49 @@ def drivers_at_sites(body: SitesIn, who: Reader, store: StoreDep, paging: Paging
             for site_id, page in found
         ]
     )
+
+
+@router.get(
+    "/site-tree",
+    response_model=list[SiteDocument] | list[SiteOutline],
+    responses=ERRORS["list"],
+)
+def site_tree(
+    who: Reader,
+    store: StoreDep,
+    exclude_details: Annotated[
+        bool,
+        Query(
+            alias="excludeDetails",
+            description="true: only id, name and type of each site, nested, no chargers",
+        ),
+    ] = False,
+) -> Response:
+    """Every top-level site with its subtree, chargers and sockets (get-charger-groups).
+
+    Not paged: on a large fleet, ask with `excludeDetails=true`, then read one site's
+    tree at `/sites/{siteId}/tree`.
+    """
+    return json_response(lookups.site_trees(store, who.customer_id, details=not exclude_details))
+
+
+@router.get(
+    "/sites/by-external-id/{external_id:path}",
+    response_model=SiteDocument,
+    responses=ERRORS["read"],
+)
+def site_by_external_id(
+    external_id: Annotated[str, Path(min_length=1, max_length=200)],
+    who: Reader,
+    store: StoreDep,
+    exclude_subgroups: Annotated[
+        bool,
+        Query(alias="excludeSubgroups", description="true: without its subsites"),
+    ] = False,
+) -> Response:
+    """One site by its externalId (get-charger-group-by-external-id), in the driver
+    document's site shape. Without subsites, the socket counts still cover them."""
+    site = lookups.site_by_external_id(
+        store, who.customer_id, external_id, subgroups=not exclude_subgroups
+    )
+    return json_response(site)

@@ -38,6 +38,15 @@ class SqlLookups:
         ]
         return found or None
 
+    def roots(self, customer_id: int) -> list[int]:
+        """The customer's top-level sites, by id."""
+        found = self._conn.execute(
+            sa.select(sites.c.id)
+            .where(sites.c.customer_id == customer_id, sites.c.parent_id.is_(None))
+            .order_by(sites.c.id)
+        ).scalars()
+        return [int(s) for s in found]
+
     def drivers_granted(
         self,
         customer_id: int,
