@@ -223,3 +223,66 @@ def test_a_site_by_external_id(api: Api, other: Api) -> None:
     # B has neither A's site nor its tree.
     assert other.get("/api/v1/sites/by-external-id/F1").status_code == 404
     assert other.ok("GET", "/api/v1/site-tree") == []
+
+
+def _homes(api: Api, world: dict[str, Any], seed: int) -> dict[int | None, list[int]]:
+    """Give every driver of the world a random home site or none; the expected lists."""
+    rng = random.Random(seed)
+    homes: dict[int | None, list[int]] = {}
+    sites_ = [*world["parents"], None]
+    for d in sorted(world["grants"]):
+        home = rng.choice(sites_)
+        if home is not None:
+            api.ok("PATCH", f"/api/v1/drivers/{d}", json={"homeSiteId": home})
+        homes.setdefault(home, []).append(d)
+    return homes
+
+
+def _collect(group: dict[str, Any], out: dict[int, tuple[list[int], int]]) -> None:
+    assert group["isSpare"] is False
+    out[group["id"]] = ([u["id"] for u in group["users"]], group["totalUsers"])
+    for sub in group["subgroups"]:
+        _collect(sub, out)
+
+
+def test_home_sites_with_their_drivers(api: Api) -> None:
+    world = build(api, seed=9)
+    homes = _homes(api, world, seed=9)
+    tree = api.ok("GET", "/api/v1/home-sites", params={"limit": 100})
+    found: dict[int, tuple[list[int], int]] = {}
+    for group in tree["userGroups"]:
+        _collect(group, found)
+    assert set(found) == set(world["parents"])  # every site, nested as the tree
+    for site_id, (users, total) in found.items():
+        assert users == homes.get(site_id, []) and total == len(users), site_id
+    assert [u["id"] for u in tree["spareUsers"]] == homes.get(None, [])
+    assert tree["totalSpareUsers"] == len(homes.get(None, []))
+    user = tree["spareUsers"][0] if tree["spareUsers"] else None
+    assert user is None or (user["homeGroupId"] is None and "tags" in user)
+    # Paging applies to each list.
+    busiest = max((s for s in homes if s is not None), key=lambda s: len(homes[s]))
+    second = api.ok("GET", "/api/v1/home-sites", params={"limit": 1, "page": 2})
+    paged: dict[int, tuple[list[int], int]] = {}
+    for group in second["userGroups"]:
+        _collect(group, paged)
+    assert paged[busiest] == (homes[busiest][1:2], len(homes[busiest]))
+    # One home site: its own drivers and its subsites' (the root holds them all).
+    root = next(s for s, p in world["parents"].items() if p is None)
+    one = api.ok("GET", f"/api/v1/home-sites/{root}")
+    mine: dict[int, tuple[list[int], int]] = {}
+    _collect(one, mine)
+    assert mine == {s: found[s] for s in mine}
+    assert set(mine) == below(world["parents"], root)
+    assert api.get("/api/v1/home-sites/999999999").status_code == 404
+
+
+def test_home_sites_stay_within_the_customer(api: Api, other: Api) -> None:
+    world = build(api, seed=4)
+    _homes(api, world, seed=4)
+    root = next(iter(world["parents"]))
+    assert other.get(f"/api/v1/home-sites/{root}").status_code == 404
+    assert other.ok("GET", "/api/v1/home-sites") == {
+        "userGroups": [],
+        "spareUsers": [],
+        "totalSpareUsers": 0,
+    }

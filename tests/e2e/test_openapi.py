@@ -57,6 +57,8 @@ LOOKUPS = {
     ("/api/v1/sites/drivers", "post"),
     ("/api/v1/site-tree", "get"),
     ("/api/v1/sites/by-external-id/{external_id}", "get"),
+    ("/api/v1/home-sites", "get"),
+    ("/api/v1/home-sites/{site_id}", "get"),
 }
 
 # An unknown charger or tag is the answer here (a decision), not a missing resource.

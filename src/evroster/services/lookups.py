@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from evroster.errors import NotFound
 from evroster.services.documents import driver_by_id, site_objects
 from evroster.services.drivers import DRIVER_NOT_FOUND
@@ -23,6 +25,8 @@ __all__ = [
     "drivers_at_charger",
     "drivers_at_site",
     "drivers_at_sites",
+    "home_site",
+    "home_site_tree",
     "site_by_external_id",
     "site_trees",
 ]
@@ -139,3 +143,69 @@ def site_by_external_id(
         raise NotFound("Site not found")
     site = found[0]
     return site if subgroups else {**site, "subgroups": []}
+
+
+def _documents_by_id(store: Store, customer_id: int, ids: list[int]) -> dict[int, Any]:
+    source = store.documents
+    found: dict[int, Any] = {}
+    with source.batch():
+        for driver_id in ids:
+            try:
+                found[driver_id] = orjson.Fragment(driver_by_id(source, customer_id, driver_id))
+            except NotFound:  # deleted since the page was read
+                continue
+    return found
+
+
+def _home_groups(
+    outline: dict[str, Any],
+    pages: dict[int | None, list[int]],
+    totals: dict[int | None, int],
+    docs: dict[int, Any],
+) -> dict[str, Any]:
+    site_id = outline["id"]
+    return {
+        "id": site_id,
+        "groupName": outline["groupName"],
+        "groupType": outline["groupType"],
+        "isSpare": False,
+        "users": [docs[d] for d in pages.get(site_id, []) if d in docs],
+        "totalUsers": totals.get(site_id, 0),
+        "subgroups": [_home_groups(sub, pages, totals, docs) for sub in outline["subgroups"]],
+    }
+
+
+def _ids(outline: dict[str, Any]) -> list[int]:
+    return [outline["id"], *(i for sub in outline["subgroups"] for i in _ids(sub))]
+
+
+def home_site_tree(store: Store, customer_id: int, offset: int, limit: int) -> dict[str, Any]:
+    """Every site with the drivers whose home it is, and the drivers with no home site
+    (get-authorised-users). ``offset``/``limit`` page each list; the totals count all.
+
+    A home site is for visibility only: it grants no charging rights.
+    """
+    outlines = site_trees(store, customer_id, details=False)
+    with store.transaction(write=False) as uow:
+        pages, totals = uow.lookups.home_drivers(customer_id, None, offset, limit)
+    docs = _documents_by_id(store, customer_id, [d for ids in pages.values() for d in ids])
+    return {
+        "userGroups": [_home_groups(o, pages, totals, docs) for o in outlines],
+        "spareUsers": [docs[d] for d in pages.get(None, []) if d in docs],
+        "totalSpareUsers": totals.get(None, 0),
+    }
+
+
+def home_site(
+    store: Store, customer_id: int, site_id: int, offset: int, limit: int
+) -> dict[str, Any]:
+    """One site with its home drivers and its subsites with theirs
+    (get-authorised-users-home-group)."""
+    found = site_objects(store.documents.site_tree(customer_id, site_id))
+    if not found:
+        raise NotFound("Site not found")
+    outline = _outline(found[0])
+    with store.transaction(write=False) as uow:
+        pages, totals = uow.lookups.home_drivers(customer_id, _ids(outline), offset, limit)
+    docs = _documents_by_id(store, customer_id, [d for ids in pages.values() for d in ids])
+    return _home_groups(outline, pages, totals, docs)

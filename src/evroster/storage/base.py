@@ -155,6 +155,9 @@ class TransactionRepository(Protocol):
 class LookupRepository(Protocol):
     def site_path(self, customer_id: int, site_id: int) -> list[int] | None: ...
     def roots(self, customer_id: int) -> list[int]: ...
+    def home_drivers(
+        self, customer_id: int, site_ids: list[int] | None, offset: int, limit: int
+    ) -> tuple[dict[int | None, list[int]], dict[int | None, int]]: ...
     def drivers_granted(
         self,
         customer_id: int,

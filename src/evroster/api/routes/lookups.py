@@ -37,6 +37,22 @@ class SiteOutline(Output):
     subgroups: list[SiteOutline]
 
 
+class HomeSite(Output):
+    id: int
+    group_name: str
+    group_type: int
+    is_spare: bool = Field(description="Always false for a site")
+    users: list[DriverDocument] = Field(description="This page of the drivers homed here")
+    total_users: int
+    subgroups: list[HomeSite]
+
+
+class HomeSiteTree(Output):
+    user_groups: list[HomeSite]
+    spare_users: list[DriverDocument] = Field(description="This page of drivers with no home")
+    total_spare_users: int
+
+
 class SiteDrivers(Output):
     group_id: int
     users: list[DriverDocument] = Field(description="This page of the site's drivers")
@@ -159,3 +175,21 @@ def site_by_external_id(
         store, who.customer_id, external_id, subgroups=not exclude_subgroups
     )
     return json_response(site)
+
+
+@router.get("/home-sites", response_model=HomeSiteTree, responses=ERRORS["list"])
+def home_site_tree(who: Reader, store: StoreDep, paging: PagingDep) -> Response:
+    """Every site with the drivers whose home site it is, and `spareUsers` with no home
+    site (get-authorised-users). `page` and `limit` apply to each list; the totals
+    count all of it. A home site grants no charging rights."""
+    tree = lookups.home_site_tree(store, who.customer_id, paging.offset, paging.limit)
+    return json_response(tree)
+
+
+@router.get("/home-sites/{site_id}", response_model=HomeSite, responses=ERRORS["read"])
+def home_site(site_id: IdPath, who: Reader, store: StoreDep, paging: PagingDep) -> Response:
+    """One site with its home drivers and its subsites with theirs
+    (get-authorised-users-home-group); paged like `/home-sites`."""
+    return json_response(
+        lookups.home_site(store, who.customer_id, site_id, paging.offset, paging.limit)
+    )

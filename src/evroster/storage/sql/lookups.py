@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from evroster.storage.base import Page
 from evroster.storage.sql.common import fetch_page
-from evroster.storage.sql.tables import charger_grants, site_grants, sites
+from evroster.storage.sql.tables import charger_grants, drivers, site_grants, sites
 
 __all__ = ["SqlLookups"]
 
@@ -46,6 +46,46 @@ class SqlLookups:
             .order_by(sites.c.id)
         ).scalars()
         return [int(s) for s in found]
+
+    def home_drivers(
+        self, customer_id: int, site_ids: list[int] | None, offset: int, limit: int
+    ) -> tuple[dict[int | None, list[int]], dict[int | None, int]]:
+        """Per home site (None: no home site), one page of driver ids and the total.
+
+        ``site_ids`` None: every home site and the drivers without one. One statement
+        for the pages (a window per site) and one for the totals, whatever the count
+        of sites.
+        """
+        scope: Any = drivers.c.customer_id == customer_id
+        if site_ids is not None:
+            scope = sa.and_(scope, drivers.c.home_site_id.in_(site_ids))
+        numbered = (
+            sa.select(
+                drivers.c.id,
+                drivers.c.home_site_id,
+                sa.func.row_number()
+                .over(partition_by=drivers.c.home_site_id, order_by=drivers.c.id)
+                .label("n"),
+            )
+            .where(scope)
+            .subquery()
+        )
+        pages: dict[int | None, list[int]] = {}
+        for driver_id, site_id, _ in self._conn.execute(
+            sa.select(numbered)
+            .where(numbered.c.n > offset, numbered.c.n <= offset + limit)
+            .order_by(numbered.c.home_site_id, numbered.c.id)
+        ):
+            pages.setdefault(site_id, []).append(int(driver_id))
+        totals = {
+            site_id: int(count)
+            for site_id, count in self._conn.execute(
+                sa.select(drivers.c.home_site_id, sa.func.count())
+                .where(scope)
+                .group_by(drivers.c.home_site_id)
+            )
+        }
+        return pages, totals
 
     def drivers_granted(
         self,
