@@ -38,6 +38,15 @@ class SqlLookups:
         ]
         return found or None
 
+    def site_outline(self, customer_id: int) -> list[tuple[int, int | None, str, int]]:
+        """Every site of the customer as (id, parent_id, name, group_type), by id."""
+        found = self._conn.execute(
+            sa.select(sites.c.id, sites.c.parent_id, sites.c.name, sites.c.group_type)
+            .where(sites.c.customer_id == customer_id)
+            .order_by(sites.c.id)
+        )
+        return [(int(i), p, str(n), int(t)) for i, p, n, t in found]
+
     def roots(self, customer_id: int) -> list[int]:
         """The customer's top-level sites, by id."""
         found = self._conn.execute(
