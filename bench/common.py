@@ -40,14 +40,14 @@ class Served:
 
 
 @contextmanager
-def serving(argv: list[str], env: dict[str, str], port: int) -> Iterator[Served]:
+def serving(argv: list[str], env: dict[str, str], port: int, name: str) -> Iterator[Served]:
     """Run ``argv`` pinned to CPU 0 until it answers HTTP on ``port``.
 
-    Its output goes to ``bench/data/server-<port>.log`` (a pipe nobody reads would
-    block the server once full); a benchmark reports what was logged there.
+    Its output goes to ``bench/data/<name>.log``, overwritten each run (a pipe nobody
+    reads would block the server once full); a benchmark reports what was logged.
     """
     DATA.mkdir(exist_ok=True)
-    log = DATA / f"server-{port}.log"
+    log = DATA / f"{name}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [*pin(0), *argv], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     app_argv = [sys.executable, "-m", "evroster", "serve", "--port", str(app_port)]
     runs: dict[str, list[dict[str, Any]]] = {"ceiling": [], "evroster": []}
-    with serving(app_argv, app_env, app_port) as app:
+    with serving(app_argv, app_env, app_port, "lookup-evroster") as app:
         app_base = app.base
         # Document sizes over a random sample of the idTags. The ceiling returns a body
         # of the mean size, so both move the same bytes on average (the sizes are
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         body_file.write_bytes(near + b" " * (mean - len(near)))
         ceiling_env = {"CEILING_KEY": dataset.api_key, "CEILING_BODY": str(body_file)}
         ceiling_argv = uvicorn_argv("bench.ceiling:app", ceiling_port)
-        with serving(ceiling_argv, ceiling_env, ceiling_port) as ceiling:
+        with serving(ceiling_argv, ceiling_env, ceiling_port, "lookup-ceiling") as ceiling:
             ceiling_base = ceiling.base
             for n in range(args.rounds):
                 for name, base in (("ceiling", ceiling_base), ("evroster", app_base)):

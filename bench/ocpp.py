@@ -129,10 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     app_argv = [sys.executable, "-m", "evroster", "serve", "--port", str(app_port)]
     runs: dict[str, list[dict[str, Any]]] = {"ceiling": [], "evroster": []}
     for n in range(args.rounds):
-        with serving(uvicorn_argv("bench.ocpp_ceiling:app", ceiling_port), {}, ceiling_port) as c:
+        ceiling_argv = uvicorn_argv("bench.ocpp_ceiling:app", ceiling_port)
+        with serving(ceiling_argv, {}, ceiling_port, "ocpp-ceiling") as c:
             runs["ceiling"].append(_fleet(c.base.replace("http", "ws") + "/ocpp/0", c.pid, args))
         print(f"round {n + 1} " + _line("ceiling", runs["ceiling"][-1]))
-        with serving(app_argv, app_env, app_port) as app:
+        with serving(app_argv, app_env, app_port, "ocpp-evroster") as app:
             prefix = app.base.replace("http", "ws") + f"/ocpp/{dataset.customer_id}"
             runs["evroster"].append(_fleet(prefix, app.pid, args))
         # Read after the server stopped: everything it logged, shutdown included.
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     logged = sum(r["server_log_errors"] for r in runs["evroster"])
     if logged:
-        print(f"FAILED: the server logged {logged} errors (bench/data/server-*.log)")
+        print(f"FAILED: the server logged {logged} errors (bench/data/ocpp-evroster.log)")
     return 1 if failures or logged else 0
 
 
