@@ -89,10 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="paced phase, seconds")
     parser.add_argument("--saturate", type=float, default=10.0, help="saturated phase, seconds")
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=RESULTS / "ocpp-authorize.json")
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        help="run on PostgreSQL instead: a server URL such as postgresql://postgres@127.0.0.1"
+        ":5432; the database evroster_bench is dropped and created there",
+    )
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    url = fresh_database("ocpp", None)
+    url = fresh_database("ocpp", args.postgres)
+    backend = "postgresql" if args.postgres else "sqlite"
+    out: Path = args.out or RESULTS / (
+        "ocpp-authorize.json" if backend == "sqlite" else f"ocpp-authorize-{backend}.json"
+    )
     upgrade(url)
     store = SqlStore(url)
     shape = Shape(drivers=args.drivers, chargers=max(args.drivers // 5, args.chargers))
@@ -160,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     failures = sum(r["connect_failures"] for rs in runs.values() for r in rs)
     report = {
-        "benchmark": "OCPP 1.6 Authorize over WebSocket, SQLite, uncached",
+        "benchmark": f"OCPP 1.6 Authorize over WebSocket, {backend}, uncached",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "dataset": dataset.counts,
         "settings": {
@@ -176,12 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": ratios,
         "connect_failures": failures,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
     print(
         f"ratios to the ceiling: saturated throughput {ratios['saturated_throughput']}, "
         f"paced p99 x{ratios['paced_p99']}, paced server CPU x{ratios['paced_server_cpu']}; "
-        f"chargers that failed to connect: {failures}; written to {args.out}"
+        f"chargers that failed to connect: {failures}; written to {out}"
     )
     logged = sum(r["server_log_errors"] for r in runs["evroster"])
     if logged:
