@@ -3,6 +3,7 @@ as real processes."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import socket
@@ -70,6 +71,15 @@ def serving(argv: list[str], env: dict[str, str], port: int, name: str) -> Itera
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def add_postgres_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        help="run on PostgreSQL instead: a server URL such as postgresql://postgres@127.0.0.1"
+        ":5432; the database evroster_bench is dropped and created there",
+    )
 
 
 def fresh_database(name: str, postgres: str | None) -> str:

@@ -30,7 +30,17 @@ from typing import Any
 
 import httpx
 
-from bench.common import DATA, RESULTS, ROOT, free_port, fresh_database, pin, serving, uvicorn_argv
+from bench.common import (
+    DATA,
+    RESULTS,
+    ROOT,
+    add_postgres_option,
+    free_port,
+    fresh_database,
+    pin,
+    serving,
+    uvicorn_argv,
+)
 from bench.dataset import HEAVY, Shape, load
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
@@ -91,12 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         default="reference",
         help="grant mix: median document ~5.5 KB (reference) or ~17 KB (heavy)",
     )
-    parser.add_argument(
-        "--postgres",
-        metavar="SERVER_URL",
-        help="run on PostgreSQL instead: a server URL such as postgresql://postgres@127.0.0.1"
-        ":5432; the database evroster_bench is dropped and created there",
-    )
+    add_postgres_option(parser)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):

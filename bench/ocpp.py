@@ -29,7 +29,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.common import DATA, RESULTS, free_port, fresh_database, pin, serving, uvicorn_argv
+from bench.common import (
+    DATA,
+    RESULTS,
+    add_postgres_option,
+    free_port,
+    fresh_database,
+    pin,
+    serving,
+    uvicorn_argv,
+)
 from bench.dataset import Shape, load
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
@@ -89,12 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="paced phase, seconds")
     parser.add_argument("--saturate", type=float, default=10.0, help="saturated phase, seconds")
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument(
-        "--postgres",
-        metavar="SERVER_URL",
-        help="run on PostgreSQL instead: a server URL such as postgresql://postgres@127.0.0.1"
-        ":5432; the database evroster_bench is dropped and created there",
-    )
+    add_postgres_option(parser)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 

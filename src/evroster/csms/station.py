@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -55,17 +56,20 @@ class Station(ChargePoint):
         self.context = context
         self.connection_id = secrets.token_hex(16)
 
-    async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a blocking service call in the thread pool.
-
-        A failure becomes the charger's InternalError CALLERROR; the log names the
-        charger and the call, never the payload (it holds idTags).
-        """
+    @contextmanager
+    def _internal_error(self, call: str) -> Iterator[None]:
+        """A failure becomes the charger's InternalError CALLERROR; the log names the
+        charger and the call, never the payload (it holds idTags)."""
         try:
-            return await run_in_threadpool(fn, *args, **kwargs)
+            yield
         except Exception as exc:
-            log.exception("%s failed for charger %s", fn.__name__, self.context.charger_pk)
+            log.exception("%s failed for charger %s", call, self.context.charger_pk)
             raise InternalError() from exc
+
+    async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking service call in the thread pool."""
+        with self._internal_error(fn.__name__):
+            return await run_in_threadpool(fn, *args, **kwargs)
 
     async def decision(
         self,
@@ -90,11 +94,8 @@ class Station(ChargePoint):
             "cache_horizon": horizon,
         }
         if ctx.store.inline_reads:
-            try:
+            with self._internal_error("authorize"):
                 return authorize(*args, **kwargs)
-            except Exception as exc:
-                log.exception("authorize failed for charger %s", ctx.charger_pk)
-                raise InternalError() from exc
         return await self.db(authorize, *args, **kwargs)
 
     async def seen(

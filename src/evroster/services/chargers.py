@@ -133,4 +133,4 @@ def set_ocpp_password(
     hashed = hash_password(password) if password is not None else None
     with store.transaction() as uow:
         current = require(uow.chargers.get(customer_id, charger_id), "Charger")
-        uow.chargers.set_live(customer_id, current["id"], {"ocpp_password_hash": hashed})
+        uow.chargers.update(customer_id, current["id"], {"ocpp_password_hash": hashed}, None)

@@ -159,6 +159,10 @@ def _decide_start(uow: UnitOfWork, customer_id: int, start: SessionStart) -> Dec
     )
 
 
+# A session started without a token (2.0.1 allows plugging in first).
+_NO_TOKEN = Decision(Outcome.UNKNOWN_TOKEN)
+
+
 def _session_values(start: SessionStart, charger_pk: int | None, decision: Decision) -> Row:
     token = decision.token if decision.outcome is not Outcome.UNKNOWN_TOKEN else None
     return {
@@ -233,10 +237,6 @@ def update_transaction(
         if changes:
             row = uow.transactions.update(customer_id, row["id"], changes)
         return decision, row
-
-
-# A session started without a token (2.0.1 allows plugging in first).
-_NO_TOKEN = Decision(Outcome.UNKNOWN_TOKEN)
 
 
 def stop_transaction(

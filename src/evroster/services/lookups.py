@@ -41,16 +41,23 @@ class DriverDocuments:
         self.total = total
 
 
-def _documents(store: Store, customer_id: int, page: Page) -> DriverDocuments:
+def _documents_by_id(store: Store, customer_id: int, ids: list[int]) -> dict[int, bytes]:
+    """The documents of these drivers, read on one connection; a driver deleted since
+    its id was read is left out."""
     source = store.documents
-    items = []
+    found: dict[int, bytes] = {}
     with source.batch():
-        for row in page.items:
+        for driver_id in ids:
             try:
-                items.append(driver_by_id(source, customer_id, row["id"]))
-            except NotFound:  # deleted since the page was read
+                found[driver_id] = driver_by_id(source, customer_id, driver_id)
+            except NotFound:
                 continue
-    return DriverDocuments(items, page.total)
+    return found
+
+
+def _documents(store: Store, customer_id: int, page: Page) -> DriverDocuments:
+    docs = _documents_by_id(store, customer_id, [row["id"] for row in page.items])
+    return DriverDocuments(list(docs.values()), page.total)
 
 
 def driver_by_external_id(store: Store, customer_id: int, external_id: str) -> bytes:
@@ -142,13 +149,12 @@ def site_trees(store: Store, customer_id: int, *, details: bool = True) -> list[
     With details: the driver document's site shape (chargers, sockets, socket counts).
     Without: id, name and type of each site, nested, and no chargers.
     """
+    outlines = _outlines(store, customer_id).get(None, [])
     if not details:
-        return _outlines(store, customer_id).get(None, [])
-    with store.transaction(write=False) as uow:
-        roots = uow.lookups.roots(customer_id)
+        return outlines
     trees = []
-    for root in roots:
-        found = site_objects(store.documents.site_tree(customer_id, root))
+    for root in outlines:
+        found = site_objects(store.documents.site_tree(customer_id, root["id"]))
         if found:  # deleted meanwhile
             trees.append(found[0])
     return trees
@@ -168,23 +174,11 @@ def site_by_external_id(
     return site if subgroups else {**site, "subgroups": []}
 
 
-def _documents_by_id(store: Store, customer_id: int, ids: list[int]) -> dict[int, Any]:
-    source = store.documents
-    found: dict[int, Any] = {}
-    with source.batch():
-        for driver_id in ids:
-            try:
-                found[driver_id] = orjson.Fragment(driver_by_id(source, customer_id, driver_id))
-            except NotFound:  # deleted since the page was read
-                continue
-    return found
-
-
 def _home_groups(
     outline: dict[str, Any],
     pages: dict[int | None, list[int]],
     totals: dict[int | None, int],
-    docs: dict[int, Any],
+    docs: dict[int, bytes],
 ) -> dict[str, Any]:
     site_id = outline["id"]
     return {
@@ -192,7 +186,7 @@ def _home_groups(
         "groupName": outline["groupName"],
         "groupType": outline["groupType"],
         "isSpare": False,
-        "users": [docs[d] for d in pages.get(site_id, []) if d in docs],
+        "users": [orjson.Fragment(docs[d]) for d in pages.get(site_id, []) if d in docs],
         "totalUsers": totals.get(site_id, 0),
         "subgroups": [_home_groups(sub, pages, totals, docs) for sub in outline["subgroups"]],
     }
@@ -214,7 +208,7 @@ def home_site_tree(store: Store, customer_id: int, offset: int, limit: int) -> d
     docs = _documents_by_id(store, customer_id, [d for ids in pages.values() for d in ids])
     return {
         "userGroups": [_home_groups(o, pages, totals, docs) for o in outlines],
-        "spareUsers": [docs[d] for d in pages.get(None, []) if d in docs],
+        "spareUsers": [orjson.Fragment(docs[d]) for d in pages.get(None, []) if d in docs],
         "totalSpareUsers": totals.get(None, 0),
     }
 

@@ -23,6 +23,9 @@ router = APIRouter(prefix="/api/v1", tags=["lookups"])
 
 MAX_SITES = 20
 
+# The rest of the path: an externalId holding `/` (sent as `%2F` or not) is found too.
+ExternalIdPath = Annotated[str, Path(min_length=1, max_length=200)]
+
 
 class SitesIn(Input):
     group_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
@@ -70,15 +73,12 @@ def _page(paging: PagingDep, found: lookups.DriverDocuments) -> Response:
     responses=ERRORS["read"],
 )
 def driver_by_external_id(
-    external_id: Annotated[str, Path(min_length=1, max_length=200)],
+    external_id: ExternalIdPath,
     who: Reader,
     store: StoreDep,
 ) -> Response:
-    """eMabler's get-authorised-user-external-id: the driver document.
-
-    The externalId is the rest of the path, so one holding `/` (sent as `%2F` or not)
-    is found too.
-    """
+    """eMabler's get-authorised-user-external-id: the driver document. The externalId
+    is the rest of the path, so one holding `/` is found too."""
     body = lookups.driver_by_external_id(store, who.customer_id, external_id)
     return Response(body, media_type="application/json")
 
@@ -161,7 +161,7 @@ def site_tree(
     responses=ERRORS["read"],
 )
 def site_by_external_id(
-    external_id: Annotated[str, Path(min_length=1, max_length=200)],
+    external_id: ExternalIdPath,
     who: Reader,
     store: StoreDep,
     exclude_subgroups: Annotated[

@@ -47,15 +47,6 @@ class SqlLookups:
         )
         return [(int(i), p, str(n), int(t)) for i, p, n, t in found]
 
-    def roots(self, customer_id: int) -> list[int]:
-        """The customer's top-level sites, by id."""
-        found = self._conn.execute(
-            sa.select(sites.c.id)
-            .where(sites.c.customer_id == customer_id, sites.c.parent_id.is_(None))
-            .order_by(sites.c.id)
-        ).scalars()
-        return [int(s) for s in found]
-
     def home_drivers(
         self, customer_id: int, site_ids: list[int] | None, offset: int, limit: int
     ) -> tuple[dict[int | None, list[int]], dict[int | None, int]]:
