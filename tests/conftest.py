@@ -20,6 +20,7 @@ import uvicorn
 
 from evroster.api.app import create_app
 from evroster.config import Settings
+from evroster.services.audit import Actor
 from evroster.services.keys import create_customer, issue_key
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
@@ -138,7 +139,7 @@ class Api:
         return response.json() if response.content else None
 
     def read_key(self) -> Api:
-        key = issue_key(self.server.store, self.customer_id, "read")["apiKey"]
+        key = issue_key(self.server.store, Actor(self.customer_id, None, "cli"), "read")["apiKey"]
         child = Api(self.server, key, self.customer_id)
         self._children.append(child)
         return child

@@ -1,4 +1,4 @@
-"""The ``evroster`` command: serve, migrate, customers, keys, demo."""
+"""The ``evroster`` command: serve, migrate, customers, keys, demo, import, export."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from evroster.config import Settings, get_settings
 from evroster.errors import EvrosterError
 from evroster.logging import configure_logging
 from evroster.services import keys
+from evroster.services.audit import Actor
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
 
@@ -82,6 +83,65 @@ def _demo(store: SqlStore, credentials: str | None) -> int:
     return 0
 
 
+def _import(store: SqlStore, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from evroster.services.imports import run_import
+    from evroster.transfer.reading import Format, read_records
+
+    path = Path(args.file)
+    by_name = path.suffix.lower() in (".jsonl", ".ndjson")
+    fmt: Format = "jsonl" if args.format == "jsonl" or (args.format is None and by_name) else "csv"
+    sys.stderr.write(f"Reading {path} ({fmt}) ...\n")
+    records, problems = read_records(path.read_bytes(), fmt)
+    actor = Actor(args.customer, None, "cli")
+    with tqdm(total=len(records), unit="row", file=sys.stderr, disable=args.quiet) as bar:
+        report = run_import(
+            store,
+            actor,
+            records,
+            problems,
+            dry_run=args.dry_run,
+            keep_good=args.keep_good_rows,
+            progress=bar.update,
+        )
+    for problem in report.problems:
+        sys.stderr.write(f"{path}:{problem.line}: {problem.column}: {problem.message}\n")
+    summary = ", ".join(
+        f"{report.total(k)} {k}" for k in ("created", "updated", "unchanged", "rejected")
+    )
+    if report.committed:
+        verdict = "written"
+    elif args.dry_run:
+        verdict = "dry run, nothing written"
+    else:
+        verdict = "rows rejected, nothing written (--keep-good-rows writes the others)"
+    sys.stderr.write(f"{summary}: {verdict}\n")
+    return 0 if not report.problems else 1
+
+
+def _export(store: SqlStore, args: argparse.Namespace) -> int:
+    from evroster.services.exports import export_records
+    from evroster.transfer.writing import write_records
+
+    records = export_records(store, args.customer)
+    if args.file in (None, "-"):
+        count = write_records(records, sys.stdout, args.format)
+    else:
+        # Written beside the target and renamed: a failed export leaves no half a file.
+        target = Path(args.file)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as out:
+                count = write_records(records, out, args.format)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(target)
+    sys.stderr.write(f"{count} rows exported\n")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evroster", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +171,21 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--credentials", metavar="FILE", help="save the demo keys to FILE instead of printing them"
     )
+    imp = sub.add_parser("import", help="create or update from a CSV or JSON Lines file")
+    imp.add_argument("file")
+    imp.add_argument("--customer", type=int, required=True)
+    imp.add_argument("--format", choices=["csv", "jsonl"], help="default: by file name")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report only")
+    imp.add_argument(
+        "--keep-good-rows",
+        action="store_true",
+        help="write the good rows even if some are rejected (default: all or nothing)",
+    )
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    exp = sub.add_parser("export", help="write a customer's data in the import format")
+    exp.add_argument("file", nargs="?", help="default: standard output")
+    exp.add_argument("--customer", type=int, required=True)
+    exp.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     return parser
 
 
@@ -133,14 +208,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(store, args.credentials)
+        if args.command == "import":
+            return _import(store, args)
+        if args.command == "export":
+            return _export(store, args)
         if args.command == "customers":
             _print(keys.create_customer(store, args.name))
         elif args.action == "create":
-            _print(keys.issue_key(store, args.customer, args.role, args.label))
+            _print(keys.issue_key(store, Actor(args.customer, None, "cli"), args.role, args.label))
         elif args.action == "list":
             _print(keys.list_keys(store, args.customer))
         else:
-            keys.revoke_key(store, args.customer, args.key)
+            keys.revoke_key(store, Actor(args.customer, None, "cli"), args.key)
             _print({"revoked": args.key})
         return 0
     except EvrosterError as exc:

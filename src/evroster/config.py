@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=True, description="Log one line per HTTP request (the `code` query is redacted)."
     )
+    import_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest file `POST /api/v1/imports` takes (413 beyond); the CLI has no limit.",
+    )
 
 
 @lru_cache(maxsize=1)

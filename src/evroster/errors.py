@@ -7,7 +7,8 @@
      ├── Conflict        a uniqueness or state rule would break (duplicate idTag, non-empty site)
      ├── InvalidInput    the request is malformed; carries field errors
      ├── Unauthorized    missing, unknown or revoked credentials
-     └── Forbidden       valid credentials without the right (a read key writing)
+     ├── Forbidden       valid credentials without the right (a read key writing)
+     └── TooLarge        a request body beyond its limit
 
 Only ``api/app.py`` turns these into HTTP statuses.
 """
@@ -23,6 +24,7 @@ __all__ = [
     "Forbidden",
     "InvalidInput",
     "NotFound",
+    "TooLarge",
     "Unauthorized",
 ]
 
@@ -68,3 +70,7 @@ class Unauthorized(EvrosterError):
 
 class Forbidden(EvrosterError):
     """The credentials are valid but do not allow this action."""
+
+
+class TooLarge(EvrosterError):
+    """The request body is larger than this route takes."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from evroster.services.audit import Actor
 from evroster.services.keys import revoke_key
 from tests.conftest import Api
 from tests.e2e.helpers import charger, driver, site
@@ -80,7 +81,7 @@ def test_revoked_key_is_refused(api: Api) -> None:
     from evroster.services.keys import list_keys
 
     key_pk = next(k["id"] for k in list_keys(keys, api.customer_id) if k["role"] == "read")
-    revoke_key(keys, api.customer_id, key_pk)
+    revoke_key(keys, Actor(api.customer_id, None, "cli"), key_pk)
     _problem(read.get("/api/v1/sites"), 401, UNAUTHORIZED)
     _problem(read.get("/api/v1/drivers/by-idtag/ANY"), 401, UNAUTHORIZED)
 

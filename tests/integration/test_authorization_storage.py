@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from evroster.errors import Conflict
 from evroster.services import aliases, chargers, charging, drivers, sites
+from evroster.services.audit import Actor
 from evroster.services.authorization import authorize
 from evroster.services.keys import create_customer
 from tests.conftest import Server
@@ -34,14 +35,14 @@ def test_stored_decisions_agree_with_reference(server: Server, world: dict[str, 
     ids: dict[int, int] = {}
     for index, parent in world["parents"].items():  # parents come before children
         values = {"name": f"S{index}", "parent_id": ids[parent] if parent is not None else None}
-        ids[index] = sites.create_site(store, customer, values)["id"]
+        ids[index] = sites.create_site(store, Actor(customer), values)["id"]
     charger = {"site_id": ids[world["charger_site"]], "charger_id": "CP-1"}
-    chargers.create_charger(store, customer, charger)
-    driver = drivers.create_driver(store, customer, {"name": "D"})["id"]
+    chargers.create_charger(store, Actor(customer), charger)
+    driver = drivers.create_driver(store, Actor(customer), {"name": "D"})["id"]
     if world["known"]:
         drivers.add_tag(
             store,
-            customer,
+            Actor(customer),
             driver,
             {
                 "id_tag": "04:a2:3b:1c",
@@ -52,9 +53,9 @@ def test_stored_decisions_agree_with_reference(server: Server, world: dict[str, 
             },
         )
     for site in world["site_grants"]:
-        drivers.grant_site(store, customer, driver, ids[site])
+        drivers.grant_site(store, Actor(customer), driver, ids[site])
     if world["charger_granted"]:
-        drivers.grant_charger(store, customer, driver, "CP-1")
+        drivers.grant_charger(store, Actor(customer), driver, "CP-1")
     if world["starting"]:
         # Running transactions are real rows; the start is recorded like a charger's.
         charger_pk = charging.find_station(store, customer, "CP-1")["id"]
@@ -90,31 +91,31 @@ def test_aliases_share_the_idtag_namespace(server: Server) -> None:
     store = server.store
     customer = create_customer(store, "aliases")["id"]
     other = create_customer(store, "other")["id"]
-    driver = drivers.create_driver(store, customer, {"name": "D"})["id"]
-    tag = drivers.add_tag(store, customer, driver, {"id_tag": "04A23B1C"})
-    second = drivers.add_tag(store, customer, driver, {"id_tag": "AABBCCDD"})
-    alias = aliases.add_alias(store, customer, tag["id"], "1c:3b:a2:04")
+    driver = drivers.create_driver(store, Actor(customer), {"name": "D"})["id"]
+    tag = drivers.add_tag(store, Actor(customer), driver, {"id_tag": "04A23B1C"})
+    second = drivers.add_tag(store, Actor(customer), driver, {"id_tag": "AABBCCDD"})
+    alias = aliases.add_alias(store, Actor(customer), tag["id"], "1c:3b:a2:04")
     assert (alias["alias"], alias["alias_key"]) == ("1c:3b:a2:04", "1C3BA204")
     with pytest.raises(Conflict):  # the alias is taken
-        aliases.add_alias(store, customer, second["id"], "1C3BA204")
+        aliases.add_alias(store, Actor(customer), second["id"], "1C3BA204")
     with pytest.raises(Conflict):  # an idTag of another tag
-        aliases.add_alias(store, customer, tag["id"], "aa:bb:cc:dd")
+        aliases.add_alias(store, Actor(customer), tag["id"], "aa:bb:cc:dd")
     with pytest.raises(Conflict):  # a new tag may not take an alias's spelling
-        drivers.add_tag(store, customer, driver, {"id_tag": "1C3BA204"})
+        drivers.add_tag(store, Actor(customer), driver, {"id_tag": "1C3BA204"})
     with pytest.raises(Conflict):  # nor may a renamed one
-        drivers.update_tag(store, customer, second["id"], {"id_tag": "1C3BA204"})
+        drivers.update_tag(store, Actor(customer), second["id"], {"id_tag": "1C3BA204"})
     # Another customer's namespace is its own.
-    other_driver = drivers.create_driver(store, other, {"name": "D"})["id"]
-    drivers.add_tag(store, other, other_driver, {"id_tag": "1C3BA204"})
-    charger = {"site_id": sites.create_site(store, customer, {"name": "S"})["id"]}
-    chargers.create_charger(store, customer, {**charger, "charger_id": "CP-A"})
-    other_site = sites.create_site(store, other, {"name": "S"})["id"]
-    chargers.create_charger(store, other, {"site_id": other_site, "charger_id": "CP-A"})
+    other_driver = drivers.create_driver(store, Actor(other), {"name": "D"})["id"]
+    drivers.add_tag(store, Actor(other), other_driver, {"id_tag": "1C3BA204"})
+    charger = {"site_id": sites.create_site(store, Actor(customer), {"name": "S"})["id"]}
+    chargers.create_charger(store, Actor(customer), {**charger, "charger_id": "CP-A"})
+    other_site = sites.create_site(store, Actor(other), {"name": "S"})["id"]
+    chargers.create_charger(store, Actor(other), {"site_id": other_site, "charger_id": "CP-A"})
     source = store.documents
     assert source.access_facts(customer, "CP-A", "1C3BA204").token["id"] == tag["id"]
     theirs = source.access_facts(other, "CP-A", "1C3BA204").token
     assert theirs is not None and theirs["id"] not in (tag["id"], second["id"])
-    aliases.delete_alias(store, customer, tag["id"], alias["id"])
+    aliases.delete_alias(store, Actor(customer), tag["id"], alias["id"])
     assert aliases.list_aliases(store, customer, tag["id"]) == []
     assert store.documents.access_facts(customer, "CP-A", "1C3BA204").token is None
 
@@ -124,21 +125,26 @@ def test_concurrent_writers_cannot_share_a_spelling_or_exceed_a_limit(server: Se
     claimed once (alias or idTag), and a tag allowed one transaction gets one."""
     store = server.store
     customer = create_customer(store, "races")["id"]
-    site = sites.create_site(store, customer, {"name": "S"})["id"]
-    chargers.create_charger(store, customer, {"site_id": site, "charger_id": "CP-R"})
-    driver = drivers.create_driver(store, customer, {"name": "D"})["id"]
-    drivers.grant_site(store, customer, driver, site)
-    tags = [drivers.add_tag(store, customer, driver, {"id_tag": f"TAG{n}"})["id"] for n in range(8)]
-    limited = drivers.add_tag(store, customer, driver, {"id_tag": "ONE", "max_transactions": 1})
+    site = sites.create_site(store, Actor(customer), {"name": "S"})["id"]
+    chargers.create_charger(store, Actor(customer), {"site_id": site, "charger_id": "CP-R"})
+    driver = drivers.create_driver(store, Actor(customer), {"name": "D"})["id"]
+    drivers.grant_site(store, Actor(customer), driver, site)
+    tags = [
+        drivers.add_tag(store, Actor(customer), driver, {"id_tag": f"TAG{n}"})["id"]
+        for n in range(8)
+    ]
+    limited = drivers.add_tag(
+        store, Actor(customer), driver, {"id_tag": "ONE", "max_transactions": 1}
+    )
     barrier = threading.Barrier(9)
 
     def claim(n: int) -> str:
         barrier.wait()
         try:
             if n == 8:
-                drivers.add_tag(store, customer, driver, {"id_tag": "SHARED"})
+                drivers.add_tag(store, Actor(customer), driver, {"id_tag": "SHARED"})
             else:
-                aliases.add_alias(store, customer, tags[n], "shared")
+                aliases.add_alias(store, Actor(customer), tags[n], "shared")
         except Conflict:
             return "conflict"
         return "won"

@@ -11,6 +11,7 @@ import pytest
 from bench.dataset import Shape, load
 from evroster.api.schemas.documents import DriverDocument
 from evroster.domain.idtags import canonical_key
+from evroster.services.audit import Actor
 from evroster.services.documents import driver_by_idtag
 from evroster.storage.sql.store import SqlStore
 
@@ -39,6 +40,6 @@ def test_loaded_operator_serves_valid_documents(
         # Ids were assigned by the loader: the sequences must have moved past them.
         from evroster.services.sites import create_site
 
-        assert create_site(store, data.customer_id, {"name": "after bulk load"})["id"] > 0
+        assert create_site(store, Actor(data.customer_id), {"name": "after bulk load"})["id"] > 0
     finally:
         store.close()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from evroster.errors import Conflict
 from evroster.services import drivers, keys
+from evroster.services.audit import Actor
 from evroster.storage.migrations import downgrade, upgrade
 from evroster.storage.sql.engine import create_engine
 from evroster.storage.sql.store import SqlStore
@@ -29,6 +30,7 @@ TABLES = {
     "charger_grants",
     "tag_aliases",
     "transactions",
+    "audit_log",
 }
 
 
@@ -91,8 +93,8 @@ def test_unique_key_is_the_last_line_of_defence(database_urls: dict[str, str]) -
         store = SqlStore(url)
         try:
             account = keys.create_customer(store, "race")
-            driver = drivers.create_driver(store, account["id"], {"name": "R"})
-            drivers.add_tag(store, account["id"], driver["id"], {"id_tag": "RACE"})
+            driver = drivers.create_driver(store, Actor(account["id"]), {"name": "R"})
+            drivers.add_tag(store, Actor(account["id"]), driver["id"], {"id_tag": "RACE"})
             with pytest.raises(Conflict), store.transaction() as uow:
                 uow.tags.create(
                     account["id"], driver["id"], {"id_tag": "race", "id_tag_key": "RACE"}

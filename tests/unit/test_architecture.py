@@ -45,6 +45,15 @@ ALLOWED = {
         "evroster.storage.base",
         "evroster.csms",
     ),
+    # The file format speaks the API's vocabulary and validates with its models.
+    "evroster.transfer": (
+        "evroster.domain",
+        "evroster.services",
+        "evroster.errors",
+        "evroster.storage.base",
+        "evroster.transfer",
+        "evroster.api.schemas",
+    ),
 }
 
 

@@ -17,7 +17,7 @@ import evroster
 from evroster.api.hot import HotPath
 from evroster.api.openapi import build_openapi
 from evroster.api.problems import problem, problem_for
-from evroster.api.routes import authorization, chargers, drivers, lookups, sites
+from evroster.api.routes import audit, authorization, chargers, drivers, lookups, sites, transfer
 from evroster.config import Settings, get_settings
 from evroster.csms.endpoint import OcppEndpoint
 from evroster.errors import EvrosterError, FieldError
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         exception_handlers=_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
-    for module in (lookups, sites, chargers, drivers, authorization):
+    for module in (lookups, sites, chargers, drivers, authorization, audit, transfer):
         api.include_router(module.router)
     hours = settings.auth_cache_hours
     ocpp = OcppEndpoint(

@@ -20,6 +20,7 @@ from evroster.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooLarge,
     Unauthorized,
 )
 
@@ -31,6 +32,7 @@ STATUS: dict[type[EvrosterError], int] = {
     InvalidInput: 400,
     Unauthorized: 401,
     Forbidden: 403,
+    TooLarge: 413,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from evroster.domain.idtags import normalize_id_tag
 from evroster.errors import Conflict, NotFound
+from evroster.services.audit import Actor, record
 from evroster.services.rules import invalid, require
 from evroster.storage.base import Row, Store, UnitOfWork
 
@@ -40,7 +41,8 @@ def _normalized(value: str) -> tuple[str, str]:
     return normalized
 
 
-def add_alias(store: Store, customer_id: int, tag_id: int, value: str) -> Row:
+def add_alias(store: Store, actor: Actor, tag_id: int, value: str) -> Row:
+    customer_id = actor.customer_id
     written, key = _normalized(value)
     with store.transaction() as uow:
         uow.customers.lock(customer_id)
@@ -50,7 +52,9 @@ def add_alias(store: Store, customer_id: int, tag_id: int, value: str) -> Row:
         if len(uow.aliases.of_tag(customer_id, tag_id)) >= MAX_ALIASES:
             raise Conflict(f"A tag has at most {MAX_ALIASES} aliases")
         claim_key(uow, customer_id, key, written, None)
-        return uow.aliases.create(customer_id, tag_id, written, key)
+        row = uow.aliases.create(customer_id, tag_id, written, key)
+        record(uow, actor, "tag", tag_id, "add_alias", {"alias": None}, {"alias": written})
+        return row
 
 
 def list_aliases(store: Store, customer_id: int, tag_id: int) -> list[Row]:
@@ -59,9 +63,13 @@ def list_aliases(store: Store, customer_id: int, tag_id: int) -> list[Row]:
         return uow.aliases.of_tag(customer_id, tag_id)
 
 
-def delete_alias(store: Store, customer_id: int, tag_id: int, alias_id: int) -> None:
+def delete_alias(store: Store, actor: Actor, tag_id: int, alias_id: int) -> None:
+    customer_id = actor.customer_id
     with store.transaction() as uow:
         require(uow.tags.get(customer_id, tag_id), "Tag")
-        if not any(a["id"] == alias_id for a in uow.aliases.of_tag(customer_id, tag_id)):
+        found = [a for a in uow.aliases.of_tag(customer_id, tag_id) if a["id"] == alias_id]
+        if not found:
             raise NotFound("Alias not found")
         uow.aliases.delete(customer_id, alias_id)
+        alias = found[0]["alias"]
+        record(uow, actor, "tag", tag_id, "remove_alias", {"alias": alias}, {"alias": None})

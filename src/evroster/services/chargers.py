@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from evroster.domain.passwords import hash_password
+from evroster.services.audit import Actor, record
 from evroster.services.rules import ensure_unused, invalid, require, require_site
-from evroster.storage.base import Page, Row, Store
+from evroster.storage.base import Page, Row, Store, UnitOfWork
 
 __all__ = [
     "MAX_OCPP_PASSWORD",
@@ -39,8 +40,14 @@ def _sockets(values: dict[str, Any]) -> list[dict[str, Any]] | None:
     return sockets
 
 
-def create_charger(store: Store, customer_id: int, values: dict[str, Any]) -> Row:
+def _recorded(uow: UnitOfWork, pk: int, row: Row) -> Row:
+    """The charger row as the audit trail compares it: with its configured sockets."""
+    return {**row, "sockets": uow.chargers.sockets(pk)}
+
+
+def create_charger(store: Store, actor: Actor, values: dict[str, Any]) -> Row:
     """Create a charger in the site ``site_id``; ``charger_id`` is unique per customer."""
+    customer_id = actor.customer_id
     values = dict(values)
     sockets = _sockets(values) or []
     with store.transaction() as uow:
@@ -50,7 +57,11 @@ def create_charger(store: Store, customer_id: int, values: dict[str, Any]) -> Ro
             None,
             f"A charger with chargerId {values['charger_id']!r} already exists",
         )
-        return uow.chargers.create(customer_id, values, sockets)
+        row = uow.chargers.create(customer_id, values, sockets)
+        record(
+            uow, actor, "charger", row["charger_id"], "create", None, _recorded(uow, row["id"], row)
+        )
+        return row
 
 
 def find_charger(store: Store, customer_id: int, charger_id: str) -> Row:
@@ -64,12 +75,14 @@ def list_chargers(store: Store, customer_id: int, offset: int, limit: int) -> Pa
         return uow.chargers.page(customer_id, offset, limit)
 
 
-def update_charger(store: Store, customer_id: int, charger_id: str, values: dict[str, Any]) -> Row:
+def update_charger(store: Store, actor: Actor, charger_id: str, values: dict[str, Any]) -> Row:
     """Change a charger; ``sockets``, when given, replaces the list (matched by socket id)."""
+    customer_id = actor.customer_id
     values = dict(values)
     sockets = _sockets(values)
     with store.transaction() as uow:
         current = require(uow.chargers.get(customer_id, charger_id), "Charger")
+        before = _recorded(uow, current["id"], current)
         require_site(uow, customer_id, values.get("site_id"), "groupId")
         new_id = values.get("charger_id", charger_id)
         ensure_unused(
@@ -77,14 +90,26 @@ def update_charger(store: Store, customer_id: int, charger_id: str, values: dict
             current["id"],
             f"A charger with chargerId {new_id!r} already exists",
         )
-        return uow.chargers.update(customer_id, current["id"], values, sockets)
+        row = uow.chargers.update(customer_id, current["id"], values, sockets)
+        record(
+            uow,
+            actor,
+            "charger",
+            row["charger_id"],
+            "update",
+            before,
+            _recorded(uow, row["id"], row),
+        )
+        return row
 
 
-def delete_charger(store: Store, customer_id: int, charger_id: str) -> None:
+def delete_charger(store: Store, actor: Actor, charger_id: str) -> None:
     """Delete a charger with its sockets and the grants on it."""
     with store.transaction() as uow:
-        current = require(uow.chargers.get(customer_id, charger_id), "Charger")
-        uow.chargers.delete(customer_id, current["id"])
+        current = require(uow.chargers.get(actor.customer_id, charger_id), "Charger")
+        before = _recorded(uow, current["id"], current)
+        uow.chargers.delete(actor.customer_id, current["id"])
+        record(uow, actor, "charger", charger_id, "delete", before, None)
 
 
 def record_live_state(
@@ -116,9 +141,7 @@ def record_live_state(
                 raise invalid("socket", f"charger {charger_id} has no socket {socket_id}")
 
 
-def set_ocpp_password(
-    store: Store, customer_id: int, charger_id: str, password: str | None
-) -> None:
+def set_ocpp_password(store: Store, actor: Actor, charger_id: str, password: str | None) -> None:
     """Require HTTP Basic auth with ``password`` on the charger's OCPP connection.
 
     ``None`` removes the requirement. Only a PBKDF2 hash is stored.
@@ -132,5 +155,8 @@ def set_ocpp_password(
         )
     hashed = hash_password(password) if password is not None else None
     with store.transaction() as uow:
-        current = require(uow.chargers.get(customer_id, charger_id), "Charger")
-        uow.chargers.update(customer_id, current["id"], {"ocpp_password_hash": hashed}, None)
+        current = require(uow.chargers.get(actor.customer_id, charger_id), "Charger")
+        row = uow.chargers.update(
+            actor.customer_id, current["id"], {"ocpp_password_hash": hashed}, None
+        )
+        record(uow, actor, "charger", charger_id, "update", current, row)

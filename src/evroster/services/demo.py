@@ -14,6 +14,7 @@ from typing import Any
 from evroster.domain.sites import GroupType
 from evroster.domain.times import utcnow
 from evroster.services import chargers, drivers, keys, sites
+from evroster.services.audit import Actor
 from evroster.storage.base import Store
 
 __all__ = ["load_demo"]
@@ -69,7 +70,9 @@ def load_demo(store: Store) -> dict[str, Any] | None:
     now = utcnow()
     account = keys.create_customer(store, "Nordlys Charging (demo)")
     customer = account["id"]
-    read_key = keys.issue_key(store, customer, "read", "demo read-only key")
+    # Demo data is written as the CLI would: its audit trail shows how it began.
+    actor = Actor(customer, None, "cli")
+    read_key = keys.issue_key(store, actor, "read", "demo read-only key")
 
     floors: list[int] = []
     garages: list[int] = []
@@ -77,7 +80,7 @@ def load_demo(store: Store) -> dict[str, Any] | None:
     for city, garage_map in _TREE.items():
         city_id = sites.create_site(
             store,
-            customer,
+            actor,
             {
                 "name": city,
                 "group_type": GroupType.SUB_CPO,
@@ -88,7 +91,7 @@ def load_demo(store: Store) -> dict[str, Any] | None:
         for g, (garage, levels) in enumerate(garage_map.items(), 1):
             garage_id = sites.create_site(
                 store,
-                customer,
+                actor,
                 {
                     "name": garage,
                     "parent_id": city_id,
@@ -103,7 +106,7 @@ def load_demo(store: Store) -> dict[str, Any] | None:
                 floors.append(
                     sites.create_site(
                         store,
-                        customer,
+                        actor,
                         {
                             "name": level,
                             "parent_id": garage_id,
@@ -121,7 +124,7 @@ def load_demo(store: Store) -> dict[str, Any] | None:
         charger_id = f"NOR{n + 1:04d}"
         chargers.create_charger(
             store,
-            customer,
+            actor,
             {
                 "charger_id": charger_id,
                 "charger_name": f"{maker} {n + 1:02d}",
@@ -168,7 +171,7 @@ def load_demo(store: Store) -> dict[str, Any] | None:
     # a card written with colons in lower case, looked up without them.
     showcase = drivers.create_driver(
         store,
-        customer,
+        actor,
         {
             "name": "Ingrid Hansen",
             "external_id": "crm-00001",
@@ -178,7 +181,7 @@ def load_demo(store: Store) -> dict[str, Any] | None:
     )["id"]
     drivers.add_tag(
         store,
-        customer,
+        actor,
         showcase,
         {
             "id_tag": "04:a2:3b:1c",
@@ -187,16 +190,16 @@ def load_demo(store: Store) -> dict[str, Any] | None:
             "expiring_date": now + timedelta(days=365),
         },
     )
-    drivers.add_tag(store, customer, showcase, {"id_tag": "APP-ingrid", "token_name": "App"})
-    drivers.grant_site(store, customer, showcase, garages[0])
-    drivers.grant_charger(store, customer, showcase, charger_ids[-1])
+    drivers.add_tag(store, actor, showcase, {"id_tag": "APP-ingrid", "token_name": "App"})
+    drivers.grant_site(store, actor, showcase, garages[0])
+    drivers.grant_charger(store, actor, showcase, charger_ids[-1])
 
     samples: dict[str, str] = {"showcase (lower case, colons)": "04:a2:3b:1c"}
     for n in range(300):
         name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         driver_id = drivers.create_driver(
             store,
-            customer,
+            actor,
             {
                 "name": name,
                 "external_id": f"crm-{10000 + n}",
@@ -227,16 +230,16 @@ def load_demo(store: Store) -> dict[str, Any] | None:
                 samples.setdefault("blocked", tag["id_tag"])
             else:
                 tag["expiring_date"] = now + timedelta(days=rng.randint(30, 900))
-            drivers.add_tag(store, customer, driver_id, tag)
+            drivers.add_tag(store, actor, driver_id, tag)
         roll = rng.random()
         if roll < 0.1:
-            drivers.grant_site(store, customer, driver_id, rng.choice(cities))
+            drivers.grant_site(store, actor, driver_id, rng.choice(cities))
         elif roll < 0.6:
-            drivers.grant_site(store, customer, driver_id, rng.choice(garages))
+            drivers.grant_site(store, actor, driver_id, rng.choice(garages))
         elif roll < 0.8:
-            drivers.grant_site(store, customer, driver_id, rng.choice(floors))
+            drivers.grant_site(store, actor, driver_id, rng.choice(floors))
         if rng.random() < 0.2:
-            drivers.grant_charger(store, customer, driver_id, rng.choice(charger_ids))
+            drivers.grant_charger(store, actor, driver_id, rng.choice(charger_ids))
 
     return {
         "customerId": customer,

@@ -7,6 +7,7 @@ from typing import Any
 from evroster.domain.idtags import normalize_id_tag
 from evroster.errors import NotFound
 from evroster.services.aliases import claim_key
+from evroster.services.audit import Actor, record
 from evroster.services.rules import (
     check_validity_window,
     ensure_unused,
@@ -53,11 +54,14 @@ def _unique_external_id(
         )
 
 
-def create_driver(store: Store, customer_id: int, values: dict[str, Any]) -> Row:
+def create_driver(store: Store, actor: Actor, values: dict[str, Any]) -> Row:
+    customer_id = actor.customer_id
     with store.transaction() as uow:
         require_site(uow, customer_id, values.get("home_site_id"), "homeSiteId")
         _unique_external_id(uow, customer_id, values.get("external_id"), None)
-        return uow.drivers.create(customer_id, values)
+        row = uow.drivers.create(customer_id, values)
+        record(uow, actor, "driver", row["id"], "create", None, row)
+        return row
 
 
 def list_drivers(
@@ -67,20 +71,24 @@ def list_drivers(
         return uow.drivers.page(customer_id, offset, limit, search)
 
 
-def update_driver(store: Store, customer_id: int, driver_id: int, values: dict[str, Any]) -> Row:
+def update_driver(store: Store, actor: Actor, driver_id: int, values: dict[str, Any]) -> Row:
+    customer_id = actor.customer_id
     with store.transaction() as uow:
-        _driver(uow, customer_id, driver_id)
+        before = _driver(uow, customer_id, driver_id)
         require_site(uow, customer_id, values.get("home_site_id"), "homeSiteId")
         if "external_id" in values:
             _unique_external_id(uow, customer_id, values["external_id"], driver_id)
-        return uow.drivers.update(customer_id, driver_id, values)
+        row = uow.drivers.update(customer_id, driver_id, values)
+        record(uow, actor, "driver", driver_id, "update", before, row)
+        return row
 
 
-def delete_driver(store: Store, customer_id: int, driver_id: int) -> None:
+def delete_driver(store: Store, actor: Actor, driver_id: int) -> None:
     """Delete a driver with all its tags and grants."""
     with store.transaction() as uow:
-        _driver(uow, customer_id, driver_id)
-        uow.drivers.delete(customer_id, driver_id)
+        before = _driver(uow, actor.customer_id, driver_id)
+        uow.drivers.delete(actor.customer_id, driver_id)
+        record(uow, actor, "driver", driver_id, "delete", before, None)
 
 
 def _tag_values(
@@ -100,12 +108,15 @@ def _tag_values(
     return values
 
 
-def add_tag(store: Store, customer_id: int, driver_id: int, values: dict[str, Any]) -> Row:
+def add_tag(store: Store, actor: Actor, driver_id: int, values: dict[str, Any]) -> Row:
     """Give the driver a tag; its canonical key must be free within the customer."""
+    customer_id = actor.customer_id
     check_validity_window(values.get("start_date"), values.get("expiring_date"))
     with store.transaction() as uow:
         _driver(uow, customer_id, driver_id)
-        return uow.tags.create(customer_id, driver_id, _tag_values(uow, customer_id, values, None))
+        row = uow.tags.create(customer_id, driver_id, _tag_values(uow, customer_id, values, None))
+        record(uow, actor, "tag", row["id"], "create", None, row)
+        return row
 
 
 def get_tag(store: Store, customer_id: int, tag_id: int) -> Row:
@@ -113,7 +124,8 @@ def get_tag(store: Store, customer_id: int, tag_id: int) -> Row:
         return require(uow.tags.get(customer_id, tag_id), "Tag")
 
 
-def update_tag(store: Store, customer_id: int, tag_id: int, values: dict[str, Any]) -> Row:
+def update_tag(store: Store, actor: Actor, tag_id: int, values: dict[str, Any]) -> Row:
+    customer_id = actor.customer_id
     with store.transaction() as uow:
         current = require(uow.tags.get(customer_id, tag_id), "Tag")
         check_validity_window(
@@ -121,40 +133,60 @@ def update_tag(store: Store, customer_id: int, tag_id: int, values: dict[str, An
             values.get("expiring_date", current["expiring_date"]),
         )
         values = _tag_values(uow, customer_id, values, tag_id)
-        return uow.tags.update(customer_id, tag_id, values) if values else current
+        if not values:
+            return current
+        row = uow.tags.update(customer_id, tag_id, values)
+        record(uow, actor, "tag", tag_id, "update", current, row)
+        return row
 
 
-def delete_tag(store: Store, customer_id: int, tag_id: int) -> None:
+def delete_tag(store: Store, actor: Actor, tag_id: int) -> None:
     with store.transaction() as uow:
-        require(uow.tags.get(customer_id, tag_id), "Tag")
-        uow.tags.delete(customer_id, tag_id)
+        before = require(uow.tags.get(actor.customer_id, tag_id), "Tag")
+        uow.tags.delete(actor.customer_id, tag_id)
+        record(uow, actor, "tag", tag_id, "delete", before, None)
 
 
-def grant_site(store: Store, customer_id: int, driver_id: int, site_id: int) -> None:
+def _grant_entry(
+    uow: UnitOfWork, actor: Actor, driver_id: int, action: str, field: str, target: object
+) -> None:
+    before, after = (None, target) if action.startswith("grant") else (target, None)
+    record(uow, actor, "driver", driver_id, action, {field: before}, {field: after})
+
+
+def grant_site(store: Store, actor: Actor, driver_id: int, site_id: int) -> None:
     """Let the driver charge at the site and all its subsites (idempotent)."""
+    customer_id = actor.customer_id
     with store.transaction() as uow:
         _driver(uow, customer_id, driver_id)
         require(uow.sites.get(customer_id, site_id), "Site")
-        uow.grants.grant_site(customer_id, driver_id, site_id)
+        if uow.grants.grant_site(customer_id, driver_id, site_id):
+            _grant_entry(uow, actor, driver_id, "grant_site", "site_id", site_id)
 
 
-def revoke_site(store: Store, customer_id: int, driver_id: int, site_id: int) -> None:
+def revoke_site(store: Store, actor: Actor, driver_id: int, site_id: int) -> None:
+    customer_id = actor.customer_id
     with store.transaction() as uow:
         _driver(uow, customer_id, driver_id)
         require(uow.sites.get(customer_id, site_id), "Site")
-        uow.grants.revoke_site(customer_id, driver_id, site_id)
+        if uow.grants.revoke_site(customer_id, driver_id, site_id):
+            _grant_entry(uow, actor, driver_id, "revoke_site", "site_id", site_id)
 
 
-def grant_charger(store: Store, customer_id: int, driver_id: int, charger_id: str) -> None:
+def grant_charger(store: Store, actor: Actor, driver_id: int, charger_id: str) -> None:
     """Let the driver charge at one charger, whatever site it stands in (idempotent)."""
+    customer_id = actor.customer_id
     with store.transaction() as uow:
         _driver(uow, customer_id, driver_id)
         charger = require(uow.chargers.get(customer_id, charger_id), "Charger")
-        uow.grants.grant_charger(customer_id, driver_id, charger["id"])
+        if uow.grants.grant_charger(customer_id, driver_id, charger["id"]):
+            _grant_entry(uow, actor, driver_id, "grant_charger", "charger_id", charger_id)
 
 
-def revoke_charger(store: Store, customer_id: int, driver_id: int, charger_id: str) -> None:
+def revoke_charger(store: Store, actor: Actor, driver_id: int, charger_id: str) -> None:
+    customer_id = actor.customer_id
     with store.transaction() as uow:
         _driver(uow, customer_id, driver_id)
         charger = require(uow.chargers.get(customer_id, charger_id), "Charger")
-        uow.grants.revoke_charger(customer_id, driver_id, charger["id"])
+        if uow.grants.revoke_charger(customer_id, driver_id, charger["id"]):
+            _grant_entry(uow, actor, driver_id, "revoke_charger", "charger_id", charger_id)

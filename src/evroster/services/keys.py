@@ -15,6 +15,7 @@ from typing import Literal
 
 from evroster.domain.times import format_timestamp
 from evroster.errors import NotFound, Unauthorized
+from evroster.services.audit import Actor, record
 from evroster.storage.base import DocumentSource, Row, Store, UnitOfWork
 
 __all__ = [
@@ -39,17 +40,23 @@ class Principal:
 
     customer_id: int
     role: Role
+    key_id: int
 
     @property
     def can_write(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.customer_id, self.key_id, "api")
 
 
 def _hash(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
 
 
-def _new_key(uow: UnitOfWork, customer_id: int, role: Role, label: str | None) -> Row:
+def _new_key(uow: UnitOfWork, actor: Actor, role: Role, label: str | None) -> Row:
+    customer_id = actor.customer_id
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_hex(16)
@@ -63,6 +70,7 @@ def _new_key(uow: UnitOfWork, customer_id: int, role: Role, label: str | None) -
             "label": label,
         },
     )
+    record(uow, actor, "api_key", row["id"], "create", None, row)
     return {
         "id": row["id"],
         "customerId": customer_id,
@@ -72,19 +80,21 @@ def _new_key(uow: UnitOfWork, customer_id: int, role: Role, label: str | None) -
     }
 
 
-def issue_key(store: Store, customer_id: int, role: Role, label: str | None = None) -> Row:
+def issue_key(store: Store, actor: Actor, role: Role, label: str | None = None) -> Row:
     """A new key for the customer; the returned row carries ``apiKey``, shown only now."""
     with store.transaction() as uow:
-        if uow.customers.get(customer_id) is None:
-            raise NotFound(f"Customer {customer_id} not found")
-        return _new_key(uow, customer_id, role, label)
+        if uow.customers.get(actor.customer_id) is None:
+            raise NotFound(f"Customer {actor.customer_id} not found")
+        return _new_key(uow, actor, role, label)
 
 
 def create_customer(store: Store, name: str) -> Row:
     """A new customer with one admin key, in one transaction: ``{"id", "apiKey"}``."""
     with store.transaction() as uow:
         customer = uow.customers.create(name)
-        key = _new_key(uow, customer["id"], "admin", "created with the customer")
+        actor = Actor(customer["id"], None, "cli")
+        record(uow, actor, "customer", customer["id"], "create", None, customer)
+        key = _new_key(uow, actor, "admin", "created with the customer")
     return {"id": customer["id"], "apiKey": key["apiKey"]}
 
 
@@ -104,11 +114,12 @@ def list_keys(store: Store, customer_id: int) -> list[Row]:
         ]
 
 
-def revoke_key(store: Store, customer_id: int, key_pk: int) -> None:
+def revoke_key(store: Store, actor: Actor, key_pk: int) -> None:
     """Revoke a key of the customer; a key already revoked or unknown is NotFound."""
     with store.transaction() as uow:
-        if not uow.keys.revoke(customer_id, key_pk):
-            raise NotFound(f"No active key {key_pk} for customer {customer_id}")
+        if not uow.keys.revoke(actor.customer_id, key_pk):
+            raise NotFound(f"No active key {key_pk} for customer {actor.customer_id}")
+        record(uow, actor, "api_key", key_pk, "revoke", {"revoked": False}, {"revoked": True})
 
 
 def authenticate(source: DocumentSource, api_key: str | None, client_id: str | None) -> Principal:
@@ -122,9 +133,9 @@ def authenticate(source: DocumentSource, api_key: str | None, client_id: str | N
     found = source.principal(key_id) if secret else None
     if found is None:
         raise Unauthorized(UNAUTHORIZED)
-    customer_id, role, salt, secret_hash, active = found
+    key_pk, customer_id, role, salt, secret_hash, active = found
     if not (hmac.compare_digest(_hash(salt, secret), secret_hash) and active):
         raise Unauthorized(UNAUTHORIZED)
     if client_id is not None and client_id.strip() != str(customer_id):
         raise Unauthorized(UNAUTHORIZED)
-    return Principal(int(customer_id), role)
+    return Principal(int(customer_id), role, int(key_pk))

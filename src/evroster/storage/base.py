@@ -6,14 +6,16 @@ decoded on management reads; only the hot path (``DocumentSource``) sees raw tex
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 __all__ = [
     "AccessFacts",
     "AccessRepository",
     "AliasRepository",
+    "AuditRepository",
     "ChargerRepository",
     "CustomerRepository",
     "DocumentRows",
@@ -28,6 +30,7 @@ __all__ = [
     "Store",
     "TagRepository",
     "TransactionRepository",
+    "TransferRepository",
     "UnitOfWork",
 ]
 
@@ -81,6 +84,10 @@ class ChargerRepository(Protocol):
         ...
 
     def set_socket_status(self, pk: int, socket_id: int, status: str | None) -> bool: ...
+    def sockets(self, pk: int) -> list[Row]:
+        """The charger's sockets as configured (no live status), by socket id."""
+        ...
+
     def socket_at(self, pk: int, evse_id: int | None, connector_id: int) -> int | None: ...
     def touch_many(self, seen: Sequence[Values]) -> None:
         """``last_seen``/``last_message`` of many chargers, each only if newer."""
@@ -107,10 +114,12 @@ class TagRepository(Protocol):
 
 
 class GrantRepository(Protocol):
-    def grant_site(self, customer_id: int, driver_id: int, site_id: int) -> None: ...
-    def revoke_site(self, customer_id: int, driver_id: int, site_id: int) -> None: ...
-    def grant_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> None: ...
-    def revoke_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> None: ...
+    """Each write returns whether it changed anything (granting twice is one grant)."""
+
+    def grant_site(self, customer_id: int, driver_id: int, site_id: int) -> bool: ...
+    def revoke_site(self, customer_id: int, driver_id: int, site_id: int) -> bool: ...
+    def grant_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> bool: ...
+    def revoke_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> bool: ...
 
 
 class AliasRepository(Protocol):
@@ -168,6 +177,53 @@ class LookupRepository(Protocol):
     ) -> Page: ...
 
 
+class AuditRepository(Protocol):
+    """Append-only: there is no update and no delete."""
+
+    def append(self, entries: Sequence[Values]) -> None: ...
+    def page(
+        self,
+        customer_id: int,
+        offset: int,
+        limit: int,
+        *,
+        obj: str | None = None,
+        object_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page: ...
+
+
+class TransferRepository(Protocol):
+    """Bulk reads and writes for import and export (``storage/sql/transfer.py``)."""
+
+    def sites(self, customer_id: int) -> list[Row]: ...
+    def chargers_by_id(self, customer_id: int, charger_ids: Iterable[str]) -> list[Row]: ...
+    def sockets_of(self, pks: Iterable[int]) -> dict[int, list[Row]]: ...
+    def drivers_by_external_id(
+        self, customer_id: int, external_ids: Iterable[str]
+    ) -> list[Row]: ...
+    def drivers_by_id(self, customer_id: int, pks: Iterable[int]) -> list[Row]: ...
+    def charger_ids(self, pks: Iterable[int]) -> dict[int, str]: ...
+    def tags_by_key(self, customer_id: int, keys: Iterable[str]) -> list[Row]: ...
+    def alias_keys(self, customer_id: int, keys: Iterable[str]) -> dict[str, int]: ...
+    def grants_of(
+        self, driver_ids: Iterable[int]
+    ) -> tuple[dict[int, set[int]], dict[int, set[int]]]: ...
+    def add_grants(
+        self,
+        customer_id: int,
+        on_sites: Sequence[tuple[int, int]],
+        on_chargers: Sequence[tuple[int, int]],
+    ) -> None: ...
+    def remove_grants(
+        self, on_sites: Sequence[tuple[int, int]], on_chargers: Sequence[tuple[int, int]]
+    ) -> None: ...
+    def charger_page(self, customer_id: int, after: int, limit: int) -> list[Row]: ...
+    def driver_page(self, customer_id: int, after: int, limit: int) -> list[Row]: ...
+    def tag_page(self, customer_id: int, after: int, limit: int) -> list[Row]: ...
+
+
 class UnitOfWork(Protocol):
     """The repositories, all inside one database transaction."""
 
@@ -193,6 +249,10 @@ class UnitOfWork(Protocol):
     def transactions(self) -> TransactionRepository: ...
     @property
     def lookups(self) -> LookupRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def transfer(self) -> TransferRepository: ...
 
 
 class DocumentRows(NamedTuple):
@@ -234,5 +294,10 @@ class Store(Protocol):
         """Whether document reads are quick enough to run on the event loop thread."""
         ...
 
-    def transaction(self, write: bool = True) -> AbstractContextManager[UnitOfWork]: ...
+    def transaction(
+        self, write: bool = True, snapshot: bool = False
+    ) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work; ``snapshot``: every read sees one snapshot (a long export)."""
+        ...
+
     def close(self) -> None: ...

@@ -107,13 +107,13 @@ def list_aliases(tag_id: IdPath, who: Reader, store: StoreDep) -> Response:
 )
 def add_alias(tag_id: IdPath, body: AliasIn, who: Admin, store: StoreDep) -> Response:
     """Add a spelling that identifies the tag; 409 if any tag of the customer holds it."""
-    row = aliases.add_alias(store, who.customer_id, tag_id, body.alias)
+    row = aliases.add_alias(store, who.actor, tag_id, body.alias)
     return created(_alias(row), f"/api/v1/tags/{tag_id}/aliases")
 
 
 @router.delete("/tags/{tag_id}/aliases/{alias_id}", status_code=204, responses=ERRORS["write"])
 def delete_alias(tag_id: IdPath, alias_id: IdPath, who: Admin, store: StoreDep) -> Response:
-    aliases.delete_alias(store, who.customer_id, tag_id, alias_id)
+    aliases.delete_alias(store, who.actor, tag_id, alias_id)
     return Response(status_code=204)
 
 
@@ -126,7 +126,7 @@ def put_ocpp_password(
     The user name is the chargerId. Only a salted PBKDF2 hash is kept; `null` removes
     the requirement. Takes effect at the charger's next connection.
     """
-    set_ocpp_password(store, who.customer_id, charger_id, body.password)
+    set_ocpp_password(store, who.actor, charger_id, body.password)
     return Response(status_code=204)
 
 

@@ -40,7 +40,7 @@ def _one(store: Store, customer_id: int, pk: int) -> Any:
 @router.post("", status_code=201, response_model=ChargerDocument, responses=ERRORS["write"])
 def create_charger(body: ChargerIn, who: Admin, store: StoreDep) -> Response:
     """Create a charger in a site (``groupId``), with its sockets."""
-    row = chargers.create_charger(store, who.customer_id, charger_values(body))
+    row = chargers.create_charger(store, who.actor, charger_values(body))
     return created(_one(store, who.customer_id, row["id"]), f"/api/v1/chargers/{row['charger_id']}")
 
 
@@ -62,12 +62,12 @@ def update_charger(
     charger_id: ChargerIdPath, body: ChargerPatch, who: Admin, store: StoreDep
 ) -> Response:
     """Change the fields sent; ``sockets`` replaces the list, keeping live socket status."""
-    row = chargers.update_charger(store, who.customer_id, charger_id, charger_values(body))
+    row = chargers.update_charger(store, who.actor, charger_id, charger_values(body))
     return json_response(_one(store, who.customer_id, row["id"]))
 
 
 @router.delete("/{charger_id}", status_code=204, responses=ERRORS["write"])
 def delete_charger(charger_id: ChargerIdPath, who: Admin, store: StoreDep) -> Response:
     """Delete a charger, its sockets and the grants on it."""
-    chargers.delete_charger(store, who.customer_id, charger_id)
+    chargers.delete_charger(store, who.actor, charger_id)
     return Response(status_code=204)

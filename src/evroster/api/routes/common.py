@@ -22,6 +22,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         403: "A read key tried to write",
         404: "Not found (also an object of another customer)",
         409: "Conflicts with existing data",
+        413: "The request body is too large",
     }
     return {
         code: {
@@ -34,6 +35,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 ERRORS = {
+    "import": _errors(401, 403, 413),
     "read": _errors(400, 401, 404),
     "write": _errors(400, 401, 403, 404, 409),
     "list": _errors(400, 401),

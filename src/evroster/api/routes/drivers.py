@@ -43,7 +43,7 @@ def _document(store: StoreDep, customer_id: int, driver_id: int, status: int = 2
 @router.post("/drivers", status_code=201, response_model=DriverDocument, responses=ERRORS["write"])
 def create_driver(body: DriverIn, who: Admin, store: StoreDep) -> Response:
     """Create a driver; answers with the driver document."""
-    row = drivers.create_driver(store, who.customer_id, driver_values(body))
+    row = drivers.create_driver(store, who.actor, driver_values(body))
     return _document(store, who.customer_id, row["id"], 201)
 
 
@@ -68,14 +68,14 @@ def list_drivers(
 
 @router.patch("/drivers/{driver_id}", response_model=DriverDocument, responses=ERRORS["write"])
 def update_driver(driver_id: IdPath, body: DriverPatch, who: Admin, store: StoreDep) -> Response:
-    drivers.update_driver(store, who.customer_id, driver_id, driver_values(body))
+    drivers.update_driver(store, who.actor, driver_id, driver_values(body))
     return _document(store, who.customer_id, driver_id)
 
 
 @router.delete("/drivers/{driver_id}", status_code=204, responses=ERRORS["write"])
 def delete_driver(driver_id: IdPath, who: Admin, store: StoreDep) -> Response:
     """Delete a driver with all its tags and grants."""
-    drivers.delete_driver(store, who.customer_id, driver_id)
+    drivers.delete_driver(store, who.actor, driver_id)
     return Response(status_code=204)
 
 
@@ -91,7 +91,7 @@ def _tag(row: Row) -> Response:
 )
 def add_tag(driver_id: IdPath, body: TagIn, who: Admin, store: StoreDep) -> Response:
     """Give the driver a tag. Its canonical form must be free within the customer (409)."""
-    row = drivers.add_tag(store, who.customer_id, driver_id, body.model_dump())
+    row = drivers.add_tag(store, who.actor, driver_id, body.model_dump())
     out = TagOut.model_validate(row).model_dump(mode="json", by_alias=True)
     return created(out, f"/api/v1/tags/{row['id']}")
 
@@ -104,14 +104,12 @@ def get_tag(tag_id: IdPath, who: Reader, store: StoreDep) -> Response:
 @router.patch("/tags/{tag_id}", response_model=TagOut, responses=ERRORS["write"], tags=["tags"])
 def update_tag(tag_id: IdPath, body: TagPatch, who: Admin, store: StoreDep) -> Response:
     """Change a tag: rename, block or unblock, move its validity window."""
-    return _tag(
-        drivers.update_tag(store, who.customer_id, tag_id, body.model_dump(exclude_unset=True))
-    )
+    return _tag(drivers.update_tag(store, who.actor, tag_id, body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/tags/{tag_id}", status_code=204, responses=ERRORS["write"], tags=["tags"])
 def delete_tag(tag_id: IdPath, who: Admin, store: StoreDep) -> Response:
-    drivers.delete_tag(store, who.customer_id, tag_id)
+    drivers.delete_tag(store, who.actor, tag_id)
     return Response(status_code=204)
 
 
@@ -123,7 +121,7 @@ def delete_tag(tag_id: IdPath, who: Admin, store: StoreDep) -> Response:
 )
 def grant_site(driver_id: IdPath, site_id: IdPath, who: Admin, store: StoreDep) -> Response:
     """Grant the site and all its subsites (idempotent)."""
-    drivers.grant_site(store, who.customer_id, driver_id, site_id)
+    drivers.grant_site(store, who.actor, driver_id, site_id)
     return Response(status_code=204)
 
 
@@ -135,7 +133,7 @@ def grant_site(driver_id: IdPath, site_id: IdPath, who: Admin, store: StoreDep) 
 )
 def revoke_site(driver_id: IdPath, site_id: IdPath, who: Admin, store: StoreDep) -> Response:
     """Revoke a site grant (idempotent)."""
-    drivers.revoke_site(store, who.customer_id, driver_id, site_id)
+    drivers.revoke_site(store, who.actor, driver_id, site_id)
     return Response(status_code=204)
 
 
@@ -149,7 +147,7 @@ def grant_charger(
     driver_id: IdPath, charger_id: ChargerIdPath, who: Admin, store: StoreDep
 ) -> Response:
     """Grant one charger directly (idempotent)."""
-    drivers.grant_charger(store, who.customer_id, driver_id, charger_id)
+    drivers.grant_charger(store, who.actor, driver_id, charger_id)
     return Response(status_code=204)
 
 
@@ -163,5 +161,5 @@ def revoke_charger(
     driver_id: IdPath, charger_id: ChargerIdPath, who: Admin, store: StoreDep
 ) -> Response:
     """Revoke a direct charger grant (idempotent)."""
-    drivers.revoke_charger(store, who.customer_id, driver_id, charger_id)
+    drivers.revoke_charger(store, who.actor, driver_id, charger_id)
     return Response(status_code=204)

@@ -30,7 +30,7 @@ def _out(row: Row) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=SiteOut, responses=ERRORS["write"])
 def create_site(body: SiteIn, who: Admin, store: StoreDep) -> Response:
     """Create a site, optionally under a parent site."""
-    row = sites.create_site(store, who.customer_id, body.model_dump())
+    row = sites.create_site(store, who.actor, body.model_dump())
     return created(_out(row), f"/api/v1/sites/{row['id']}")
 
 
@@ -49,14 +49,14 @@ def get_site(site_id: IdPath, who: Reader, store: StoreDep) -> Response:
 @router.patch("/{site_id}", response_model=SiteOut, responses=ERRORS["write"])
 def update_site(site_id: IdPath, body: SitePatch, who: Admin, store: StoreDep) -> Response:
     """Change the fields sent; ``parentId`` moves the site (never under its own subtree)."""
-    row = sites.update_site(store, who.customer_id, site_id, body.model_dump(exclude_unset=True))
+    row = sites.update_site(store, who.actor, site_id, body.model_dump(exclude_unset=True))
     return json_response(_out(row))
 
 
 @router.delete("/{site_id}", status_code=204, responses=ERRORS["write"])
 def delete_site(site_id: IdPath, who: Admin, store: StoreDep) -> Response:
     """Delete a site that holds no subsites and no chargers (else 409)."""
-    sites.delete_site(store, who.customer_id, site_id)
+    sites.delete_site(store, who.actor, site_id)
     return Response(status_code=204)
 
 

@@ -102,6 +102,18 @@ class SqlChargers:
             self._insert_sockets(customer_id, pk, socket_values, live)
         return row
 
+    def sockets(self, pk: int) -> list[Row]:
+        query = (
+            sa.select(*(c for c in sockets.c if c.name not in ("customer_id", "charger_pk")))
+            .where(sockets.c.charger_pk == pk)
+            .order_by(sockets.c.id)
+        )
+        found = rows(self._conn.execute(query))
+        for row in found:
+            for col in (*_SOCKET_LIVE, "last_updated"):
+                row.pop(col)
+        return found
+
     def set_live(
         self, customer_id: int, pk: int, values: Values, connection_id: str | None = None
     ) -> None:

@@ -200,7 +200,7 @@ class DocumentSql:
     def __init__(self, dialect: str) -> None:
         d = _Dialect(dialect)
         self.principal = (
-            "SELECT customer_id, role, salt, secret_hash, revoked_at IS NULL"
+            "SELECT id, customer_id, role, salt, secret_hash, revoked_at IS NULL"
             " FROM api_keys WHERE key_id = ?"
         )
         self.driver_by_key = _DRIVER.format(

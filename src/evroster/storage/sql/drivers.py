@@ -12,7 +12,7 @@ from evroster.storage.base import Page, Row, Values
 from evroster.storage.sql.common import fetch_page, one_or_none
 from evroster.storage.sql.tables import charger_grants, drivers, site_grants, tags
 
-__all__ = ["SqlDrivers", "SqlGrants", "SqlTags"]
+__all__ = ["SqlDrivers", "SqlGrants", "SqlTags", "decode_driver"]
 
 
 def _encode(values: Values) -> dict[str, Any]:
@@ -26,6 +26,13 @@ def _decode(row: Row | None) -> Row | None:
     if row is not None and row["integrated_external_ids"] is not None:
         row["integrated_external_ids"] = orjson.loads(row["integrated_external_ids"])
     return row
+
+
+def decode_driver(row: Row) -> Row:
+    """A driver row with its JSON columns decoded."""
+    decoded = _decode(row)
+    assert decoded is not None
+    return decoded
 
 
 class SqlDrivers:
@@ -160,11 +167,11 @@ class SqlGrants:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
-    def grant_site(self, customer_id: int, driver_id: int, site_id: int) -> None:
-        self._grant(site_grants, customer_id, driver_id, "site_id", site_id)
+    def grant_site(self, customer_id: int, driver_id: int, site_id: int) -> bool:
+        return self._grant(site_grants, customer_id, driver_id, "site_id", site_id)
 
-    def revoke_site(self, customer_id: int, driver_id: int, site_id: int) -> None:
-        self._conn.execute(
+    def revoke_site(self, customer_id: int, driver_id: int, site_id: int) -> bool:
+        return self._revoked(
             site_grants.delete().where(
                 site_grants.c.customer_id == customer_id,
                 site_grants.c.driver_id == driver_id,
@@ -172,11 +179,11 @@ class SqlGrants:
             )
         )
 
-    def grant_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> None:
-        self._grant(charger_grants, customer_id, driver_id, "charger_pk", charger_pk)
+    def grant_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> bool:
+        return self._grant(charger_grants, customer_id, driver_id, "charger_pk", charger_pk)
 
-    def revoke_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> None:
-        self._conn.execute(
+    def revoke_charger(self, customer_id: int, driver_id: int, charger_pk: int) -> bool:
+        return self._revoked(
             charger_grants.delete().where(
                 charger_grants.c.customer_id == customer_id,
                 charger_grants.c.driver_id == driver_id,
@@ -184,9 +191,12 @@ class SqlGrants:
             )
         )
 
+    def _revoked(self, statement: sa.Delete) -> bool:
+        return self._conn.execute(statement).rowcount == 1
+
     def _grant(
         self, table: sa.Table, customer_id: int, driver_id: int, column: str, target: int
-    ) -> None:
+    ) -> bool:
         # Idempotent: granting twice is one grant. Two concurrent first grants meet at the
         # primary key; the loser gets a Conflict from the store and may simply retry.
         exists = self._conn.execute(
@@ -194,12 +204,14 @@ class SqlGrants:
             .select_from(table)
             .where(table.c.driver_id == driver_id, table.c[column] == target)
         ).first()
-        if exists is None:
-            self._conn.execute(
-                table.insert().values(
-                    customer_id=customer_id,
-                    driver_id=driver_id,
-                    created_at=utcnow(),
-                    **{column: target},
-                )
+        if exists is not None:
+            return False
+        self._conn.execute(
+            table.insert().values(
+                customer_id=customer_id,
+                driver_id=driver_id,
+                created_at=utcnow(),
+                **{column: target},
             )
+        )
+        return True

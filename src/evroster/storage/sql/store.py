@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from evroster.errors import Conflict
 from evroster.storage.sql.access import SqlAccess
 from evroster.storage.sql.aliases import SqlAliases
+from evroster.storage.sql.audit import SqlAudit
 from evroster.storage.sql.chargers import SqlChargers
 from evroster.storage.sql.customers import SqlCustomers, SqlKeys
 from evroster.storage.sql.documents import SqlDocuments
@@ -21,6 +22,7 @@ from evroster.storage.sql.engine import create_engine
 from evroster.storage.sql.lookups import SqlLookups
 from evroster.storage.sql.sites import SqlSites
 from evroster.storage.sql.transactions import SqlTransactions
+from evroster.storage.sql.transfer import SqlTransfer
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -38,6 +40,8 @@ class SqlUnitOfWork:
     access: SqlAccess
     transactions: SqlTransactions
     lookups: SqlLookups
+    audit: SqlAudit
+    transfer: SqlTransfer
 
     @classmethod
     def on(cls, conn: sa.Connection) -> SqlUnitOfWork:
@@ -53,6 +57,8 @@ class SqlUnitOfWork:
             SqlAccess(conn),
             SqlTransactions(conn),
             SqlLookups(conn),
+            SqlAudit(conn),
+            SqlTransfer(conn),
         )
 
 
@@ -84,16 +90,19 @@ class SqlStore:
         return self.dialect == "sqlite"
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[SqlUnitOfWork]:
+    def transaction(self, write: bool = True, snapshot: bool = False) -> Iterator[SqlUnitOfWork]:
         """One database transaction: committed when the block ends, rolled back on error.
 
         A uniqueness violation that slipped past the services' own checks (two
-        concurrent writers) surfaces as :class:`Conflict`.
+        concurrent writers) surfaces as :class:`Conflict`. ``snapshot`` (reads only):
+        on PostgreSQL, REPEATABLE READ, so that many statements see one state; a SQLite
+        transaction is one snapshot already.
         """
         lock = self._write_lock if write else None
+        engine = self._read_engine if snapshot and not write else self.engine
         with (
             lock or nullcontext(),
-            self.engine.connect().execution_options(evroster_write=write) as conn,
+            engine.connect().execution_options(evroster_write=write) as conn,
         ):
             try:
                 with conn.begin():

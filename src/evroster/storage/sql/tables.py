@@ -13,6 +13,7 @@ from evroster.storage.sql.types import Id, UTCDateTime
 
 __all__ = [
     "api_keys",
+    "audit_log",
     "charger_grants",
     "chargers",
     "customers",
@@ -273,4 +274,24 @@ transactions = sa.Table(
     sa.Index(None, "customer_id", "charger_id", "station_transaction_id", unique=True),
     sa.Index(None, "tag_id", "stopped_at"),
     sa.Index(None, "customer_id", "started_at"),
+)
+
+# Every change made through the API, the CLI or an import, written in the transaction
+# that made it, so a rolled-back change leaves no entry. Nothing updates or deletes
+# these rows; ``key_id`` is the acting key's row id (never its secret), null from the CLI.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _customer(),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("key_id", Id, nullable=True),
+    sa.Column("via", sa.String(10), nullable=False),
+    sa.Column("object", sa.String(20), nullable=False),
+    sa.Column("object_id", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    # {"field": [before, after]} as JSON text.
+    sa.Column("changes", sa.Text(), nullable=False),
+    sa.Index(None, "customer_id", "at"),
+    sa.Index(None, "customer_id", "object", "object_id"),
 )
