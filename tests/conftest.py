@@ -57,10 +57,10 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
 class Server:
     """A real uvicorn server on a free port, in a thread, serving one database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, settings: Settings | None = None) -> None:
         self.url = url
         self.store = SqlStore(url)
-        self.app = create_app(Settings(database_url=url), self.store)
+        self.app = create_app(settings or Settings(database_url=url), self.store)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
 from evroster.storage.base import Page, Row, Values
-from evroster.storage.sql.common import fetch_page, one_or_none, rows
+from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, rows, update_row
 from evroster.storage.sql.tables import chargers, sockets
 
 __all__ = ["SqlChargers"]
@@ -49,14 +49,7 @@ class SqlChargers:
         self._conn = conn
 
     def create(self, customer_id: int, values: Values, socket_values: Sequence[Values]) -> Row:
-        row = one_or_none(
-            self._conn.execute(
-                chargers.insert()
-                .values(customer_id=customer_id, **_encode(values))
-                .returning(*chargers.c)
-            )
-        )
-        assert row is not None
+        row = insert_row(self._conn, chargers, {"customer_id": customer_id, **_encode(values)})
         self._insert_sockets(customer_id, row["id"], socket_values, {})
         return row
 
@@ -80,13 +73,10 @@ class SqlChargers:
     def update(
         self, customer_id: int, pk: int, values: Values, socket_values: Sequence[Values] | None
     ) -> Row:
-        row = one_or_none(
-            self._conn.execute(
-                chargers.update()
-                .where(chargers.c.customer_id == customer_id, chargers.c.id == pk)
-                .values(**_encode(values))
-                .returning(*chargers.c)
-            )
+        row = (
+            update_row(self._conn, chargers, customer_id, pk, _encode(values))
+            if values
+            else one_or_none(self._conn.execute(chargers.select().where(chargers.c.id == pk)))
         )
         assert row is not None
         if socket_values is not None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
 from evroster.storage.base import Page, Row, Values
-from evroster.storage.sql.common import fetch_page, one_or_none
+from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, update_row
 from evroster.storage.sql.tables import charger_grants, drivers, site_grants, tags
 
 __all__ = ["SqlDrivers", "SqlGrants", "SqlTags", "decode_driver"]
@@ -41,19 +41,8 @@ class SqlDrivers:
 
     def create(self, customer_id: int, values: Values) -> Row:
         now = utcnow()
-        row = _decode(
-            one_or_none(
-                self._conn.execute(
-                    drivers.insert()
-                    .values(
-                        customer_id=customer_id, created_at=now, updated_at=now, **_encode(values)
-                    )
-                    .returning(*drivers.c)
-                )
-            )
-        )
-        assert row is not None
-        return row
+        row = {"customer_id": customer_id, "created_at": now, "updated_at": now}
+        return decode_driver(insert_row(self._conn, drivers, {**row, **_encode(values)}))
 
     def get(self, customer_id: int, driver_id: int) -> Row | None:
         return _decode(
@@ -95,18 +84,15 @@ class SqlDrivers:
         return page
 
     def update(self, customer_id: int, driver_id: int, values: Values) -> Row:
-        row = _decode(
-            one_or_none(
-                self._conn.execute(
-                    drivers.update()
-                    .where(drivers.c.customer_id == customer_id, drivers.c.id == driver_id)
-                    .values(updated_at=utcnow(), **_encode(values))
-                    .returning(*drivers.c)
-                )
-            )
+        row = update_row(
+            self._conn,
+            drivers,
+            customer_id,
+            driver_id,
+            {"updated_at": utcnow(), **_encode(values)},
         )
         assert row is not None
-        return row
+        return decode_driver(row)
 
     def delete(self, customer_id: int, driver_id: int) -> None:
         self._conn.execute(
@@ -119,17 +105,8 @@ class SqlTags:
         self._conn = conn
 
     def create(self, customer_id: int, driver_id: int, values: Values) -> Row:
-        row = one_or_none(
-            self._conn.execute(
-                tags.insert()
-                .values(
-                    customer_id=customer_id, driver_id=driver_id, last_updated=utcnow(), **values
-                )
-                .returning(*tags.c)
-            )
-        )
-        assert row is not None
-        return row
+        row = {"customer_id": customer_id, "driver_id": driver_id, "last_updated": utcnow()}
+        return insert_row(self._conn, tags, {**row, **values})
 
     def get(self, customer_id: int, tag_id: int) -> Row | None:
         return one_or_none(
@@ -146,13 +123,8 @@ class SqlTags:
         )
 
     def update(self, customer_id: int, tag_id: int, values: Values) -> Row:
-        row = one_or_none(
-            self._conn.execute(
-                tags.update()
-                .where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
-                .values(last_updated=utcnow(), **values)
-                .returning(*tags.c)
-            )
+        row = update_row(
+            self._conn, tags, customer_id, tag_id, {"last_updated": utcnow(), **values}
         )
         assert row is not None
         return row

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from evroster.storage.base import Page, Row, Values
-from evroster.storage.sql.common import fetch_page, one_or_none
+from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, update_row
 from evroster.storage.sql.tables import chargers, sites
 
 __all__ = ["SqlSites"]
@@ -18,12 +18,7 @@ class SqlSites:
         self._conn = conn
 
     def create(self, customer_id: int, values: Values) -> Row:
-        result = self._conn.execute(
-            sites.insert().values(customer_id=customer_id, **values).returning(*sites.c)
-        )
-        row = one_or_none(result)
-        assert row is not None
-        return row
+        return insert_row(self._conn, sites, {"customer_id": customer_id, **values})
 
     def get(self, customer_id: int, site_id: int) -> Row | None:
         return one_or_none(
@@ -48,13 +43,7 @@ class SqlSites:
         return fetch_page(self._conn, query, offset, limit)
 
     def update(self, customer_id: int, site_id: int, values: Values) -> Row:
-        result = self._conn.execute(
-            sites.update()
-            .where(sites.c.customer_id == customer_id, sites.c.id == site_id)
-            .values(**values)
-            .returning(*sites.c)
-        )
-        row = one_or_none(result)
+        row = update_row(self._conn, sites, customer_id, site_id, dict(values))
         assert row is not None
         return row
 
