@@ -38,11 +38,13 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-## bench: the driver-document and OCPP Authorize benchmarks against raw ASGI ceilings
+## bench: the driver-document and OCPP Authorize benchmarks against raw ASGI ceilings,
+## and a 100,000-row import against a bulk load
 bench: $(TEST_STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.lookup
 	$(BIN)/python -m bench.ocpp --rounds 3
+	$(BIN)/python -m bench.imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

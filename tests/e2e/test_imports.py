@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from evroster.config import Settings
-from tests.conftest import Api, Server, new_customer
+from tests.conftest import Api, Server, new_customer, repo_root
 from tests.e2e.helpers import charger, driver, site
 
 CSV = {"Content-Type": "text/csv"}
@@ -340,3 +340,28 @@ def test_a_file_beyond_the_limit_is_refused(small_server: Server) -> None:
     assert problem["detail"] == "The file is larger than 2048 bytes"
     assert export(api).count("\n") == 1  # the header alone
     api.close()
+
+
+def test_the_documented_examples_import(api: Api) -> None:
+    examples = repo_root() / "docs" / "examples"
+    report = import_file(api, (examples / "fleet.csv").read_text())
+    assert report["byRecord"] == {
+        "site": {"created": 4, "updated": 0, "unchanged": 0, "rejected": 0},
+        "charger": {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0},
+        "driver": {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0},
+        "tag": {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0},
+    }
+    ingrid = api.ok("GET", "/api/v1/drivers/by-idtag/04a23b1c")
+    assert ingrid["name"] == "Ingrid Hansen" and ingrid["homeGroupName"] == "Aker Brygge P-hus"
+    assert [g["groupName"] for g in ingrid["chargerGroups"]] == ["Aker Brygge P-hus"]
+    floors = ingrid["chargerGroups"][0]["subgroups"]
+    assert [c["chargerId"] for f in floors for c in f["chargers"]] == ["AKB-0001", "AKB-0002"]
+    ola = api.ok("GET", "/api/v1/drivers/by-external-id/CRM-1002")
+    assert [c["chargerId"] for c in ola["chargers"]] == ["AKB-0002"]
+    decision = api.ok("GET", "/api/v1/chargers/AKB-0001/authorize/76C14107")
+    assert decision["decision"] == "blocked"
+    jsonl = (examples / "fleet.jsonl").read_text()
+    report = import_file(api, jsonl, headers={"Content-Type": "application/x-ndjson"})
+    assert (report["created"], report["rejected"]) == (5, 0)
+    again = import_file(api, (examples / "fleet.csv").read_text())
+    assert (again["unchanged"], again["created"], again["updated"]) == (11, 0, 0)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
 from evroster.domain.times import format_timestamp, utcnow
@@ -56,6 +57,7 @@ _JSON_TEXT = frozenset(
 )
 
 
+@cache
 def _camel(name: str) -> str:
     if name in _RENAMED:
         return _RENAMED[name]

@@ -12,10 +12,11 @@ from evroster.storage.base import Page, Row, Values
 from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, update_row
 from evroster.storage.sql.tables import charger_grants, drivers, site_grants, tags
 
-__all__ = ["SqlDrivers", "SqlGrants", "SqlTags", "decode_driver"]
+__all__ = ["SqlDrivers", "SqlGrants", "SqlTags", "decode_driver", "encode_driver"]
 
 
-def _encode(values: Values) -> dict[str, Any]:
+def encode_driver(values: Values) -> dict[str, Any]:
+    """Driver values with their JSON columns as JSON text."""
     out = dict(values)
     if out.get("integrated_external_ids") is not None:
         out["integrated_external_ids"] = orjson.dumps(out["integrated_external_ids"]).decode()
@@ -42,7 +43,7 @@ class SqlDrivers:
     def create(self, customer_id: int, values: Values) -> Row:
         now = utcnow()
         row = {"customer_id": customer_id, "created_at": now, "updated_at": now}
-        return decode_driver(insert_row(self._conn, drivers, {**row, **_encode(values)}))
+        return decode_driver(insert_row(self._conn, drivers, {**row, **encode_driver(values)}))
 
     def get(self, customer_id: int, driver_id: int) -> Row | None:
         return _decode(
@@ -89,7 +90,7 @@ class SqlDrivers:
             drivers,
             customer_id,
             driver_id,
-            {"updated_at": utcnow(), **_encode(values)},
+            {"updated_at": utcnow(), **encode_driver(values)},
         )
         assert row is not None
         return decode_driver(row)

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
-from evroster.storage.base import Row
+from evroster.storage.base import Row, Values
 from evroster.storage.sql.common import rows
-from evroster.storage.sql.drivers import decode_driver
+from evroster.storage.sql.drivers import decode_driver, encode_driver
 from evroster.storage.sql.tables import (
     charger_grants,
     chargers,
@@ -126,6 +126,35 @@ class SqlTransfer:
             ):
                 on_chargers[d].add(c)
         return on_sites, on_chargers
+
+    def insert_drivers(self, customer_id: int, values: Sequence[Values]) -> list[Row]:
+        """Insert new drivers; their rows, in the order given."""
+        now = utcnow()
+        base = {"customer_id": customer_id, "created_at": now, "updated_at": now}
+        return [
+            decode_driver(r)
+            for r in self._insert_many(drivers, [{**base, **encode_driver(v)} for v in values])
+        ]
+
+    def insert_tags(self, customer_id: int, values: Sequence[Values]) -> list[Row]:
+        """Insert new tags (each with its ``driver_id``); their rows, in the order given."""
+        base = {"customer_id": customer_id, "last_updated": utcnow()}
+        return self._insert_many(tags, [{**base, **v} for v in values])
+
+    def _insert_many(self, table: sa.Table, values: list[dict[str, Any]]) -> list[Row]:
+        # One executemany per set of columns (a file may leave columns out of some rows),
+        # then back into the order given.
+        groups: dict[frozenset[str], list[int]] = defaultdict(list)
+        for n, v in enumerate(values):
+            groups[frozenset(v)].append(n)
+        out: list[Row | None] = [None] * len(values)
+        statement = table.insert().returning(*table.c, sort_by_parameter_order=True)
+        for indexes in groups.values():
+            for batch in _chunks(indexes):
+                found = rows(self._conn.execute(statement, [values[n] for n in batch]))
+                for n, row in zip(batch, found, strict=True):
+                    out[n] = row
+        return [r for r in out if r is not None]
 
     def add_grants(
         self,
