@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from evroster.services.audit import list_entries
 from evroster.services.keys import create_customer
 from evroster.storage.sql.store import SqlStore
 from evroster.storage.sql.tables import metadata
@@ -96,6 +97,15 @@ def test_json_lines_round_trip_and_bad_rows(
     assert done.returncode == 0, done.stderr
     assert "111 created, 0 updated, 0 unchanged, 0 rejected: written" in done.stderr
     assert "100%" in done.stderr  # the progress bar ran to its end
+    store = SqlStore(url)
+    try:
+        trail = list_entries(store, a, 0, 1000).items
+    finally:
+        store.close()
+    imported = [e for e in trail if e["via"] == "import"]
+    # 111 objects, and the 50 site and 8 charger grants of the 30 drivers, by no key.
+    assert len(imported) == 111 + 50 + 8 and {e["key_id"] for e in imported} == {None}
+    assert [e["action"] for e in imported].count("grant_charger") == 8
 
     lines = tmp_path / "fleet.jsonl"
     done = _evroster(url, "export", str(lines), "--customer", str(a), "--format", "jsonl")
