@@ -10,8 +10,11 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evroster.config import Settings
+from evroster.transfer.columns import HEADER as IMPORT_HEADER
 from tests.conftest import Api, Server, new_customer, repo_root
 from tests.e2e.helpers import charger, driver, site
 
@@ -365,3 +368,59 @@ def test_the_documented_examples_import(api: Api) -> None:
     assert (report["created"], report["rejected"]) == (5, 0)
     again = import_file(api, (examples / "fleet.csv").read_text())
     assert (again["unchanged"], again["created"], again["updated"]) == (11, 0, 0)
+
+
+def test_references_left_empty_are_row_errors(api: Api) -> None:
+    setup = "record,externalId,name,chargerId,site,idTag,driver\n"
+    setup += "site,S,Site,,,,\ncharger,,,CP-E,S,,\ndriver,D,Driver,,,,\ntag,,,,,E-1,D\n"
+    assert import_file(api, setup)["created"] == 4
+    body = "record,chargerId,site,idTag,driver\ncharger,CP-E,,,\ntag,,,E-1,\ntag,,,E-2,\n"
+    problem = import_file(api, body, 400)
+    assert [(p["line"], p["column"], p["message"]) for p in problem["report"]["problems"]] == [
+        (2, "site", "a charger stands in a site"),
+        (3, "driver", "a tag belongs to a driver"),
+        (4, "driver", "a tag belongs to a driver"),
+    ]
+    # A site's empty parent makes it a root; a driver's empty home site clears it.
+    body = "record,externalId,parent,homeSite\nsite,S,,\ndriver,D,,\n"
+    assert import_file(api, body)["unchanged"] == 2
+
+
+_CELLS = st.one_of(
+    st.just(""),
+    st.sampled_from(["true", "0", "-1", "2026-01-01T00:00:00Z", "[]", "{}", '["S"]', "S", "D"]),
+    st.sampled_from(['[{"id": 1}]', '[{"id": "x"}]', "[1, 2]", '{"a": "b"}', "SUB_CPO", "9"]),
+    st.text(max_size=40),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["site", "charger", "driver", "tag", "other", ""]),
+            st.dictionaries(st.sampled_from(IMPORT_HEADER[1:]), _CELLS, max_size=8),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_file_gets_a_report_never_a_server_error(api: Api, rows: list[Any]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(IMPORT_HEADER)
+    for kind, cells in rows:
+        writer.writerow([kind, *(cells.get(c, "") for c in IMPORT_HEADER[1:])])
+    before = export(api)
+    response = api.post("/api/v1/imports", content=out.getvalue().encode(), headers=CSV)
+    assert response.status_code in (200, 400), response.text
+    body = response.json()
+    if response.status_code == 400:
+        assert export(api) == before
+        assert "report" not in body or body["report"]["committed"] is False
+    else:
+        assert body["rejected"] == 0 and body["committed"] is True

@@ -60,7 +60,7 @@ class ImportState:
             if r.kind == "charger" and r.key in self.chargers and "sockets" in r.values
         )
         driver_keys = {r.key for r in records if r.kind == "driver"}
-        driver_keys.update(r.refs["driver"] for r in records if "driver" in r.refs)
+        driver_keys.update(r.refs["driver"] for r in records if r.refs.get("driver"))
         self._drivers_by_ext: dict[str, Row] = {}
         self._drivers_by_id: dict[int, Row] = {}
         found = transfer.drivers_by_external_id(customer_id, driver_keys)

@@ -237,6 +237,8 @@ class _Applier:
         if sockets is not None and len({s["id"] for s in sockets}) != len(sockets):
             raise RowProblem("sockets", "socket ids must be unique within a charger")
         if "site" in record.refs:
+            if record.refs["site"] is None:
+                raise RowProblem("site", "a charger stands in a site")
             values["site_id"] = self._site_ref("site", record.refs["site"])
         current = self.state.chargers.get(record.key)
         if current is None:
@@ -366,6 +368,8 @@ class _Applier:
         if key in self.state.alias_keys:
             raise RowProblem("idTag", f"the idTag {written!r} is already in use as an alias")
         if "driver" in record.refs:
+            if record.refs["driver"] is None:
+                raise RowProblem("driver", "a tag belongs to a driver")
             driver = self.state.driver(record.refs["driver"])
             if driver is None:
                 raise RowProblem("driver", f"no driver with externalId {record.refs['driver']!r}")
