@@ -48,6 +48,24 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=True, description="Log one line per HTTP request (the `code` query is redacted)."
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body (413 beyond), except `POST /api/v1/imports`.",
+    )
+    json_max_depth: int = Field(
+        default=32, ge=4, le=1000, description="Deepest nesting of a JSON body (400 beyond)."
+    )
+    auth_failures_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="Failed authentications one client address may make in a minute; then "
+        "429 with Retry-After (per worker process).",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (JSON list); none when empty.",
+    )
     import_max_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=1024,

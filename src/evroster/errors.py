@@ -8,7 +8,7 @@
      ├── InvalidInput    the request is malformed; carries field errors
      ├── Unauthorized    missing, unknown or revoked credentials
      ├── Forbidden       valid credentials without the right (a read key writing)
-     └── TooLarge        a request body beyond its limit
+     └── Unavailable     the database cannot be reached or is busy: retry shortly
 
 Only ``api/app.py`` turns these into HTTP statuses.
 """
@@ -24,8 +24,8 @@ __all__ = [
     "Forbidden",
     "InvalidInput",
     "NotFound",
-    "TooLarge",
     "Unauthorized",
+    "Unavailable",
 ]
 
 
@@ -72,5 +72,8 @@ class Forbidden(EvrosterError):
     """The credentials are valid but do not allow this action."""
 
 
-class TooLarge(EvrosterError):
-    """The request body is larger than this route takes."""
+class Unavailable(EvrosterError):
+    """The database did not answer (down, restarting, or busy past the wait): nothing was
+    written, and the same request may succeed in a moment."""
+
+    retry_after = 2

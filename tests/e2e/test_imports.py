@@ -340,7 +340,7 @@ def test_a_file_beyond_the_limit_is_refused(small_server: Server) -> None:
     api = new_customer(small_server)
     body = "record,externalId,name\n" + "".join(f"site,S{n},Site {n}\n" for n in range(200))
     problem = import_file(api, body, 413)
-    assert problem["detail"] == "The file is larger than 2048 bytes"
+    assert problem["detail"] == "The request body is larger than 2048 bytes"
     assert export(api).count("\n") == 1  # the header alone
     api.close()
 

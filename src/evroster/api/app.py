@@ -10,10 +10,13 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 import evroster
+from evroster.api.guard import Guard
 from evroster.api.hot import HotPath
 from evroster.api.openapi import build_openapi
 from evroster.api.problems import problem, problem_for
@@ -70,7 +73,7 @@ _HANDLERS = {
 }
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> HotPath:
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Guard:
     """The application; ``store`` defaults to the database of ``settings``."""
     settings = settings or get_settings()
     the_store = store or SqlStore(settings.database_url, settings.db_pool_size)
@@ -108,4 +111,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     api.state.settings = settings
     api.openapi = lambda: build_openapi(api)  # type: ignore[method-assign]
     api.state.store = the_store
-    return HotPath(api, the_store.documents, the_store.inline_reads)
+    app: ASGIApp = HotPath(api, the_store.documents, the_store.inline_reads)
+    if settings.cors_origins:
+        app = CORSMiddleware(
+            app,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type", "Accept"],
+        )
+    return Guard(
+        app,
+        max_body=settings.max_body_bytes,
+        large_bodies={"/api/v1/imports": settings.import_max_bytes},
+        json_max_depth=settings.json_max_depth,
+        auth_failures_per_minute=settings.auth_failures_per_minute,
+    )

@@ -20,8 +20,8 @@ from evroster.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    TooLarge,
     Unauthorized,
+    Unavailable,
 )
 
 __all__ = ["STATUS", "problem", "problem_for"]
@@ -32,7 +32,7 @@ STATUS: dict[type[EvrosterError], int] = {
     InvalidInput: 400,
     Unauthorized: 401,
     Forbidden: 403,
-    TooLarge: 413,
+    Unavailable: 503,
 }
 
 
@@ -71,4 +71,5 @@ def problem(
 def problem_for(request: Request, exc: EvrosterError) -> Response:
     status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
     errors = exc.errors if isinstance(exc, InvalidInput) else None
-    return problem(request, status, exc.detail, errors)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
+    return problem(request, status, exc.detail, errors, headers)

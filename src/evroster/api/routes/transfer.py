@@ -15,7 +15,7 @@ from evroster.api.deps import Admin, Reader, StoreDep
 from evroster.api.problems import problem
 from evroster.api.routes.common import ERRORS, json_response
 from evroster.api.schemas.transfer import ImportRejected, ImportReport
-from evroster.errors import FieldError, InvalidInput, TooLarge
+from evroster.errors import FieldError, InvalidInput
 from evroster.services.exports import export_records
 from evroster.services.imports import Report, run_import
 from evroster.transfer.reading import Format, read_records
@@ -43,20 +43,6 @@ def report_body(report: Report) -> dict[str, Any]:
             {"line": p.line, "column": p.column, "message": p.message} for p in report.problems
         ],
     }
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"The file is larger than {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"The file is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @router.post(
@@ -110,7 +96,8 @@ async def import_file(
             [FieldError("header.content-type", f"unsupported: {media!r}")],
             "header",
         )
-    data = await _body(request, request.app.state.settings.import_max_bytes)
+    # The outer guard (api/guard.py) has held it to EVROSTER_IMPORT_MAX_BYTES.
+    data = await request.body()
 
     def work() -> Report:
         records, problems = read_records(data, fmt)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from evroster.storage.base import AccessFacts, DocumentRows
 from evroster.storage.sql.access import AccessSql, read_facts
 from evroster.storage.sql.document_sql import DocumentSql
+from evroster.storage.sql.engine import unavailable_on_outage
 
 __all__ = ["SqlDocuments"]
 
@@ -122,6 +123,10 @@ class SqlDocuments:
         return orjson.dumps(ids).decode() if self._dialect == "sqlite" else ids
 
     def _run(self, work: Callable[[Any], T], snapshot: bool = True) -> T:
+        with unavailable_on_outage():
+            return self._run_now(work, snapshot)
+
+    def _run_now(self, work: Callable[[Any], T], snapshot: bool) -> T:
         if self._dialect == "sqlite":
             conn = getattr(self._local, "conn", None)
             if conn is None:
@@ -151,14 +156,21 @@ class SqlDocuments:
         if self._dialect == "sqlite" or getattr(self._local, "raw", None) is not None:
             yield
             return
-        raw = self._engine.raw_connection()
+        with unavailable_on_outage():
+            raw = self._engine.raw_connection()
         self._local.raw = raw
+        failed = True
         try:
             yield
+            failed = False
         finally:
             self._local.raw = None
             try:
-                raw.rollback()
+                if failed:
+                    # It may be a connection the server dropped: never pool it again.
+                    raw.invalidate()
+                else:
+                    raw.rollback()
             finally:
                 raw.close()
 

@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-__all__ = ["create_engine", "normalize_url"]
+from evroster.errors import Unavailable
+
+__all__ = ["create_engine", "normalize_url", "unavailable_on_outage"]
 
 _SQLITE_POOL = 40
+
+
+# What a database that is down, restarting or locked past busy_timeout raises, through
+# SQLAlchemy or straight from the DB-API drivers (the hot path's reads).
+_OUTAGES: tuple[type[BaseException], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.TimeoutError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
+
+
+@contextmanager
+def unavailable_on_outage() -> Iterator[None]:
+    """Turn the database's outage errors into :class:`Unavailable` (503, retry)."""
+    try:
+        yield
+    except _OUTAGES as exc:
+        raise Unavailable("The database is unavailable; retry shortly") from exc
 
 
 def normalize_url(url: str) -> str:
@@ -66,8 +91,14 @@ def create_engine(url: str, pool_size: int = 10, read_only: bool = False) -> Eng
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
+    # connect_timeout: a server that does not answer is an outage after 5 s, not a hang.
     engine = sa.create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=10
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"connect_timeout": 5},
     )
     if read_only:
 

@@ -18,7 +18,7 @@ from evroster.storage.sql.chargers import SqlChargers
 from evroster.storage.sql.customers import SqlCustomers, SqlKeys
 from evroster.storage.sql.documents import SqlDocuments
 from evroster.storage.sql.drivers import SqlDrivers, SqlGrants, SqlTags
-from evroster.storage.sql.engine import create_engine
+from evroster.storage.sql.engine import create_engine, unavailable_on_outage
 from evroster.storage.sql.lookups import SqlLookups
 from evroster.storage.sql.sites import SqlSites
 from evroster.storage.sql.transactions import SqlTransactions
@@ -94,13 +94,15 @@ class SqlStore:
         """One database transaction: committed when the block ends, rolled back on error.
 
         A uniqueness violation that slipped past the services' own checks (two
-        concurrent writers) surfaces as :class:`Conflict`. ``snapshot`` (reads only):
+        concurrent writers) surfaces as :class:`Conflict`; a database that is down or
+        locked past its wait, as :class:`Unavailable`. ``snapshot`` (reads only):
         on PostgreSQL, REPEATABLE READ, so that many statements see one state; a SQLite
         transaction is one snapshot already.
         """
         lock = self._write_lock if write else None
         engine = self._read_engine if snapshot and not write else self.engine
         with (
+            unavailable_on_outage(),
             lock or nullcontext(),
             engine.connect().execution_options(evroster_write=write) as conn,
         ):
