@@ -1,4 +1,5 @@
-"""The ``evroster`` command: serve, migrate, customers, keys, demo, import, export."""
+"""The ``evroster`` command: serve, migrate, customers, keys, demo, import, export,
+backup, restore."""
 
 from __future__ import annotations
 
@@ -142,6 +143,24 @@ def _export(store: SqlStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from evroster.storage.sql.backup import backup, restore
+
+    try:
+        if args.command == "backup":
+            backup(settings.database_url, Path(args.file))
+            sys.stderr.write(f"evroster: backup written to {args.file}\n")
+        else:
+            restore(settings.database_url, Path(args.file))
+            # A backup of an older version is brought up to this version's schema.
+            upgrade(settings.database_url)
+            sys.stderr.write(f"evroster: database restored from {args.file}\n")
+    except EvrosterError as exc:
+        sys.stderr.write(f"evroster: {exc.detail}\n")
+        return 1
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evroster", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -186,6 +205,10 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("file", nargs="?", help="default: standard output")
     exp.add_argument("--customer", type=int, required=True)
     exp.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    bkp = sub.add_parser("backup", help="write a consistent copy of the database, online")
+    bkp.add_argument("file")
+    rst = sub.add_parser("restore", help="replace the database with a backup (servers stopped)")
+    rst.add_argument("file")
     return parser
 
 
@@ -197,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"evroster: invalid EVROSTER_* setting:\n{exc}\n")
         return 2
     configure_logging(settings.log_level)
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(settings, args)
     # Every command, serve included, works on an up-to-date schema.
     upgrade(settings.database_url)
     if args.command == "serve":

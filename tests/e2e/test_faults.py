@@ -1,0 +1,247 @@
+"""Faults, each against a real ``evroster serve`` process under load: PostgreSQL stopped
+and started again, the server killed with SIGKILL on SQLite, and SIGTERM. Whatever
+happens, no request gets a 500 or hangs, and every write that was acknowledged is
+there afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call as call16
+from websockets.asyncio.client import connect
+
+from evroster.services.keys import create_customer
+from evroster.storage.migrations import upgrade
+from evroster.storage.sql.store import SqlStore
+from tests.conftest import _pg_admin, _pg_url
+from tests.e2e.processes import free_port, serving, start
+
+
+@dataclass
+class Load:
+    """Writers and readers against one server, until stopped; what each request got."""
+
+    base: str
+    key: str
+    tag: str
+    acked: list[tuple[int, str]] = field(default_factory=list)
+    statuses: list[tuple[float, str, int]] = field(default_factory=list)
+    bad: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def _writer(self, n: int) -> None:
+        with httpx.Client(base_url=self.base, timeout=15) as client:
+            i = 0
+            while not self.stop.is_set():
+                i += 1
+                name = f"writer {n} #{i}"
+                self._call(client, "write", "POST", "/api/v1/drivers", {"name": name}, name)
+
+    def _reader(self) -> None:
+        with httpx.Client(base_url=self.base, timeout=15) as client:
+            while not self.stop.is_set():
+                self._call(client, "read", "GET", f"/api/v1/drivers/by-idtag/{self.tag}")
+
+    def _call(
+        self,
+        client: httpx.Client,
+        kind: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        name: str = "",
+    ) -> None:
+        try:
+            response = client.request(method, path, json=body, headers={"X-API-Key": self.key})
+        except httpx.TimeoutException:
+            self.bad.append(f"{kind}: no answer in 15 s")
+            return
+        except httpx.TransportError:
+            # The server itself went away (the SIGKILL test): not an answer to judge.
+            time.sleep(0.05)
+            return
+        self.statuses.append((time.monotonic(), kind, response.status_code))
+        if response.status_code == 503:
+            if "retry-after" not in response.headers:
+                self.bad.append(f"{kind}: 503 without Retry-After")
+            time.sleep(0.05)
+        elif response.status_code == 201:
+            self.acked.append((response.json()["id"], name))
+        elif response.status_code != 200:
+            self.bad.append(f"{kind}: {response.status_code} {response.text[:200]}")
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Three writers and a reader, from entering the block until leaving it."""
+        threads = [threading.Thread(target=self._writer, args=(n,)) for n in range(3)]
+        threads.append(threading.Thread(target=self._reader))
+        for t in threads:
+            t.start()
+        try:
+            yield
+        finally:
+            self.stop.set()
+            for t in threads:
+                t.join(30)
+
+
+TAG = "FAULT-TAG"
+
+
+def _operator(url: str) -> tuple[int, str]:
+    upgrade(url)
+    store = SqlStore(url)
+    try:
+        account = create_customer(store, "faults")
+    finally:
+        store.close()
+    return account["id"], account["apiKey"]
+
+
+def _seed(base: str, key: str, tag: str) -> None:
+    headers = {"X-API-Key": key}
+    doc = httpx.post(f"{base}/api/v1/drivers", json={"name": "seed"}, headers=headers).json()
+    httpx.post(f"{base}/api/v1/drivers/{doc['id']}/tags", json={"idTag": tag}, headers=headers)
+
+
+def _all_present(base: str, key: str, acked: list[tuple[int, str]]) -> None:
+    assert acked, "no write was acknowledged"
+    with httpx.Client(base_url=base, timeout=10, headers={"X-API-Key": key}) as client:
+        for driver_id, name in acked:
+            response = client.get(f"/api/v1/drivers/{driver_id}")
+            assert response.status_code == 200, (driver_id, response.text)
+            assert response.json()["name"] == name
+
+
+def _pg(action: str) -> None:
+    subprocess.run(["pg_ctlcluster", "15", "main", action], check=True, timeout=60)
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    name = f"evroster_faults_{uuid.uuid4().hex[:10]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    yield _pg_url(name)
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_postgresql_stopped_and_started_under_load(pg_database: str, tmp_path: Path) -> None:
+    _, key = _operator(pg_database)
+    with serving(pg_database, tmp_path / "serve.log") as served:
+        _seed(served.base, key, TAG)
+        load = Load(served.base, key, TAG)
+        with load.running():
+            time.sleep(1.5)
+            stopped = time.monotonic()
+            try:
+                _pg("stop")
+                time.sleep(3)
+            finally:
+                _pg("start")
+            started = time.monotonic()
+            time.sleep(6)
+        assert load.bad == []
+        during = {(k, s) for at, k, s in load.statuses if stopped + 0.5 < at < started}
+        assert ("write", 503) in during and ("read", 503) in during
+        # Recovered by itself: the last two seconds were all answered normally.
+        tail = [s for at, _, s in load.statuses if at > time.monotonic() - 2]
+        assert tail and set(tail) <= {200, 201}, tail
+        before = sum(1 for at, _, s in load.statuses if at < stopped and s == 201)
+        assert before > 0 and len(load.acked) > before  # writes before and after
+        _all_present(served.base, key, load.acked)
+
+
+def test_sqlite_killed_during_writes_keeps_every_acknowledged_write(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kill.db'}"
+    _, key = _operator(url)
+    served = start(url, tmp_path / "serve.log")
+    _seed(served.base, key, TAG)
+    load = Load(served.base, key, TAG)
+    with load.running():
+        time.sleep(2)
+        served.process.kill()
+        served.process.wait(10)
+        time.sleep(0.3)
+    assert load.bad == [] and len(load.acked) > 20
+    with serving(url, tmp_path / "serve.log") as again:
+        _all_present(again.base, key, load.acked)
+
+
+def test_sigterm_finishes_requests_and_chargers_reconnect(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'term.db'}"
+    customer_id, key = _operator(url)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    served = start(url, log, port)
+    headers = {"X-API-Key": key}
+    site = httpx.post(f"{served.base}/api/v1/sites", json={"name": "S"}, headers=headers).json()
+    charger = {"chargerId": "TERM-1", "groupId": site["id"]}
+    httpx.post(f"{served.base}/api/v1/chargers", json=charger, headers=headers)
+    ws = f"ws://127.0.0.1:{port}/ocpp/{customer_id}/TERM-1"
+    # A large import is in flight when SIGTERM comes: it must finish and be answered.
+    body = "record,externalId,name\n" + "".join(f"driver,T{n},Driver {n}\n" for n in range(20000))
+    answer: dict[str, httpx.Response] = {}
+
+    def importing() -> None:
+        answer["import"] = httpx.post(
+            f"{served.base}/api/v1/imports",
+            content=body.encode(),
+            headers={**headers, "Content-Type": "text/csv"},
+            timeout=120,
+        )
+
+    async def first_life() -> tuple[Any, int | None]:
+        async with connect(ws, subprotocols=["ocpp1.6"], open_timeout=10) as conn:
+            cp = ChargePoint16("TERM-1", conn, response_timeout=10)
+            task = asyncio.create_task(cp.start())
+            boot = await cp.call(call16.BootNotification("Model", "Vendor"))
+            thread = threading.Thread(target=importing)
+            thread.start()
+            await asyncio.sleep(0.5)
+            served.process.terminate()
+            with suppress(Exception):  # the library's loop ends when the socket closes
+                await asyncio.wait_for(task, 60)
+            await asyncio.to_thread(thread.join, 120)
+            return boot, conn.close_code
+
+    async def second_life() -> tuple[Any, Any]:
+        for _ in range(100):  # as a charger does: try again until the server is back
+            try:
+                async with connect(ws, subprotocols=["ocpp1.6"], open_timeout=5) as conn:
+                    cp = ChargePoint16("TERM-1", conn, response_timeout=10)
+                    task = asyncio.create_task(cp.start())
+                    boot = await cp.call(call16.BootNotification("Model", "Vendor"))
+                    authorized = await cp.call(call16.Authorize("NOBODY"))
+                    task.cancel()
+                    return boot, authorized
+            except OSError:
+                await asyncio.sleep(0.2)
+        raise AssertionError("the charger never got back in")
+
+    boot, code = asyncio.run(first_life())
+    assert boot.status == "Accepted" and code == 1012
+    assert served.process.wait(30) in (0, -15)
+    response = answer["import"]
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 20000  # finished, not cut off
+    again = start(url, log, port)
+    try:
+        boot, authorized = asyncio.run(second_life())
+        assert boot.status == "Accepted" and authorized.id_tag_info["status"] == "Invalid"
+        drivers = httpx.get(f"{again.base}/api/v1/drivers?limit=1", headers=headers).json()
+        assert drivers["totalRecords"] == 20000
+    finally:
+        again.process.terminate()
+        again.process.wait(15)
