@@ -7,7 +7,7 @@ EVR    := $(BIN)/evroster
 STAMP      := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench fuzz soak clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -45,6 +45,11 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.lookup
 	$(BIN)/python -m bench.ocpp --rounds 3
 	$(BIN)/python -m bench.imports
+
+## fuzz: schemathesis over every operation with many examples (make test runs a few)
+fuzz: $(TEST_STAMP)
+	EVROSTER_FUZZ_EXAMPLES=$${EVROSTER_FUZZ_EXAMPLES:-200} $(BIN)/pytest --no-cov -s \
+		tests/e2e/test_fuzz_api.py tests/e2e/test_fuzz_ocpp.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

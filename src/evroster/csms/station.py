@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from ocpp.charge_point import ChargePoint, snake_to_camel_case
 from ocpp.exceptions import InternalError, OCPPError
@@ -50,6 +50,9 @@ class Station(ChargePoint):
     NOT_JSON = "FormationViolation"
     NOT_RPC = "ProtocolError"
     BAD_MESSAGE_TYPE = "ProtocolError"
+    # The library raises 2.0.1's spelling of some codes on 1.6 connections (and the
+    # reverse); each version's specification lists its own.
+    SPELLING: ClassVar[dict[str, str]] = {}
 
     def __init__(self, context: StationContext, connection: Any) -> None:
         super().__init__(context.charger_id, connection, logger=_quiet)
@@ -151,6 +154,15 @@ class Station(ChargePoint):
             await self._handle_call(msg)
         except OCPPError as error:
             await self._send(msg.create_call_error(error).to_json())
+
+    async def _send(self, message: str) -> None:
+        # Every CALLERROR passes here, the library's own (from a handler) included.
+        if message.startswith("[4"):
+            frame = json.loads(message)
+            if frame[2] in self.SPELLING:
+                frame[2] = self.SPELLING[frame[2]]
+                message = json.dumps(frame)
+        await super()._send(message)
 
     def _frame_error(self, raw: str, error: OCPPError) -> str:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ocpp.routing import on
 from ocpp.v16 import call_result
@@ -63,6 +63,10 @@ class Station16(Station):
     NOT_JSON = "FormationViolation"
     NOT_RPC = "ProtocolError"
     BAD_MESSAGE_TYPE = "ProtocolError"
+    SPELLING: ClassVar[dict[str, str]] = {
+        "FormatViolation": "FormationViolation",
+        "OccurrenceConstraintViolation": "OccurenceConstraintViolation",  # sic, OCPP 1.6
+    }
 
     @on(Action.boot_notification)
     async def on_boot(self, **payload: Any) -> call_result.BootNotification:

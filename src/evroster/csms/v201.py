@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ocpp.routing import on
 from ocpp.v201 import call_result
@@ -51,6 +51,10 @@ class Station201(Station):
     NOT_JSON = "RpcFrameworkError"
     NOT_RPC = "RpcFrameworkError"
     BAD_MESSAGE_TYPE = "MessageTypeNotSupported"
+    SPELLING: ClassVar[dict[str, str]] = {
+        "FormationViolation": "FormatViolation",
+        "OccurenceConstraintViolation": "OccurrenceConstraintViolation",
+    }
 
     @on(Action.boot_notification)
     async def on_boot(self, charging_station: dict[str, Any], **_: Any) -> Any:

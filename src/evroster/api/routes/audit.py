@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from starlette.responses import Response
 
 from evroster.api.deps import PagingDep, Reader, StoreDep
 from evroster.api.routes.common import ERRORS, json_response
 from evroster.api.schemas.audit import AuditObject, AuditOut
-from evroster.api.schemas.common import Page
+from evroster.api.schemas.common import Page, TimestampIn
 from evroster.services.audit import list_entries
 
 __all__ = ["router"]
@@ -30,10 +29,10 @@ def audit_trail(
         Query(alias="objectId", min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$"),
     ] = None,
     since: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Entries at or after this time")
+        TimestampIn | None, Query(alias="from", description="Entries at or after this time")
     ] = None,
     until: Annotated[
-        AwareDatetime | None, Query(alias="to", description="Entries before this time")
+        TimestampIn | None, Query(alias="to", description="Entries before this time")
     ] = None,
 ) -> Response:
     """Every change to the customer's data, oldest first; nothing here can be changed."""

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import AwareDatetime
 from starlette.responses import Response
 
 from evroster.api.deps import Admin, PagingDep, Reader, StoreDep
@@ -24,7 +23,7 @@ from evroster.api.schemas.authorization import (
     TransactionOut,
     authorization_out,
 )
-from evroster.api.schemas.common import Page
+from evroster.api.schemas.common import Page, TimestampIn
 from evroster.domain.decisions import Outcome
 from evroster.services import aliases, charging
 from evroster.services.authorization import authorize
@@ -64,7 +63,7 @@ def check_authorization(
     store: StoreDep,
     request: Request,
     at: Annotated[
-        AwareDatetime | None, Query(description="Decide as of this time (default: now)")
+        TimestampIn | None, Query(description="Decide as of this time (default: now)")
     ] = None,
 ) -> Response:
     """Would this tag be allowed to charge here, and if not, why? Changes nothing.

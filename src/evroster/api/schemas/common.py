@@ -10,6 +10,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -51,7 +52,16 @@ class Output(BaseModel):
     model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
 
 
-TimestampIn = AwareDatetime
+def _rfc3339_only(value: object) -> object:
+    # Pydantic would also read a number (or a numeric string, as every query value is)
+    # as Unix time; the documented format is RFC 3339 text, and only that is accepted.
+    if not isinstance(value, str) or _NUMBER.match(value):
+        raise ValueError("a time is RFC 3339 text with a zone, such as 2026-01-01T00:00:00Z")
+    return value
+
+
+_NUMBER = re.compile(r"^\s*[-+]?[0-9.eE+-]+\s*$")
+TimestampIn = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 Timestamp = Annotated[
     datetime,
     PlainSerializer(format_timestamp, return_type=str),
