@@ -51,5 +51,9 @@ fuzz: $(TEST_STAMP)
 	EVROSTER_FUZZ_EXAMPLES=$${EVROSTER_FUZZ_EXAMPLES:-200} $(BIN)/pytest --no-cov -s \
 		tests/e2e/test_fuzz_api.py tests/e2e/test_fuzz_ocpp.py
 
+## soak: 10 minutes of REST reads and writes plus 500 OCPP chargers; 0 errors, <10 % memory growth
+soak: $(TEST_STAMP)
+	$(BIN)/python -m bench.soak --minutes $${SOAK_MINUTES:-10} --chargers 500
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
