@@ -72,13 +72,29 @@ class Guard:
         self.json_max_depth = json_max_depth
         self.window = parse(f"{auth_failures_per_minute}/minute")
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        # Addresses with a failure in the last minute: only they pay for the limiter's
+        # lookup, so the hot path of a well-behaved client does not.
+        self._failing: dict[str, float] = {}
+
+    def _allowed(self, client: str) -> bool:
+        if time.monotonic() - self._failing[client] > 60:
+            del self._failing[client]
+            return True
+        return self.limiter.test(self.window, client)
+
+    def _failed(self, client: str) -> None:
+        now = time.monotonic()
+        if len(self._failing) > 100_000:
+            self._failing = {c: t for c, t in self._failing.items() if now - t <= 60}
+        self._failing[client] = now
+        self.limiter.hit(self.window, client)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         client = scope["client"][0] if scope.get("client") else "unknown"
-        if not self.limiter.test(self.window, client):
+        if client in self._failing and not self._allowed(client):
             reset, _ = self.limiter.get_window_stats(self.window, client)
             wait = max(1, math.ceil(reset - time.time()))
             response = problem(
@@ -135,7 +151,7 @@ class Guard:
         async def sender(message: Message) -> None:
             if message["type"] == "http.response.start":
                 if message["status"] == 401:
-                    self.limiter.hit(self.window, client)
+                    self._failed(client)
                 message["headers"] = [*message.get("headers", ()), *headers]
             await send(message)
 
