@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -161,6 +162,13 @@ def test_postgresql_stopped_and_started_under_load(pg_database: str, tmp_path: P
         before = sum(1 for at, _, s in load.statuses if at < stopped and s == 201)
         assert before > 0 and len(load.acked) > before  # writes before and after
         _all_present(served.base, key, load.acked)
+        unavailable = sum(1 for _, _, s in load.statuses if s == 503)
+        back = min((at for at, _, s in load.statuses if at > started and s in (200, 201)))
+        sys.stderr.write(
+            f"faults: {len(load.statuses)} requests, {unavailable} answered 503, "
+            f"{len(load.acked)} writes acknowledged ({before} before the stop), all present; "
+            f"first success {back - started:.2f} s after PostgreSQL was started again\n"
+        )
 
 
 def test_sqlite_killed_during_writes_keeps_every_acknowledged_write(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -41,13 +42,13 @@ class SqlDocuments:
         self._sql = DocumentSql(self._dialect)
         self._access = AccessSql(self._dialect)
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
+        self._opened: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._opened:
-                conn.close()
+            for held in list(self._opened):
+                held.conn.close()
             self._opened.clear()
         self._local = threading.local()
 
@@ -128,9 +129,8 @@ class SqlDocuments:
 
     def _run_now(self, work: Callable[[Any], T], snapshot: bool) -> T:
         if self._dialect == "sqlite":
-            conn = getattr(self._local, "conn", None)
-            if conn is None:
-                conn = self._open_sqlite()
+            held = getattr(self._local, "conn", None)
+            conn = held.conn if held is not None else self._open_sqlite()
             cur = conn.cursor()
             if not snapshot:
                 return work(cur)
@@ -182,10 +182,30 @@ class SqlDocuments:
         # Lookups hit random pages of a file larger than SQLite's 2 MB default cache;
         # mapping it saves a read() system call and a copy per page (about 15 % here).
         conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
-        self._local.conn = conn
+        held = _ThreadConnection(conn)
+        self._local.conn = held
         with self._lock:
-            self._opened.append(conn)
+            self._opened.add(held)
         return conn
+
+
+class _ThreadConnection:
+    """A thread's SQLite connection, closed when the thread ends.
+
+    The thread pool retires a worker idle for 10 s and starts another later; each new
+    thread opens its own connection. Held only by the thread's local storage (the set of
+    open ones holds weak references), a retired thread's connection is closed with it
+    instead of piling up with its page cache: a 10-minute soak grew by 5 MB a minute
+    before this.
+    """
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __del__(self) -> None:
+        self.conn.close()
 
 
 def _fetchone(cur: Any, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
