@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Api
@@ -143,6 +143,8 @@ def test_any_frame_gets_a_lawful_answer_and_the_connection_lives(api: Api, versi
     checked = 0
 
     @given(frames=st.lists(FRAMES, min_size=1, max_size=5))
+    # Once closed the connection with 1011: an action that is not a string.
+    @example(frames=['[2, "x", {"a": 1}, {}]', '[2, "y", null, {}]', '[2, "z", ["A"], {}]'])
     @settings(
         max_examples=EXAMPLES,
         deadline=None,

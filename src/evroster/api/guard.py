@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evroster.api.problems import problem
 from evroster.errors import FieldError
+from evroster.services.rules import BODY_ERRORS
 
 __all__ = ["Guard", "too_deep"]
 
@@ -110,8 +111,12 @@ class Guard:
             refused = await self._check_body(scope, receive, limit)
             if isinstance(refused, tuple):
                 status, detail = refused
-                errors = [FieldError("body", detail)] if status == 400 else None
-                response = problem(Request(scope), status, detail, errors)
+                if status == 400:  # as every other refused body: the reason per field
+                    response = problem(
+                        Request(scope), 400, BODY_ERRORS, [FieldError("body", detail)]
+                    )
+                else:
+                    response = problem(Request(scope), status, detail)
                 await response(scope, receive, self._sender(scope, send, client))
                 return
             receive = refused

@@ -142,7 +142,13 @@ class Station(ChargePoint):
             await self._send(self._frame_error(raw_msg, error))
             return
         if msg.message_type_id == MessageType.Call:
-            if not isinstance(msg.unique_id, str) or not isinstance(msg.payload, dict):
+            # An action that is not a string once dropped the connection (1011): the
+            # library looks it up in a dict. Found by tests/e2e/test_fuzz_ocpp.py.
+            if not (
+                isinstance(msg.unique_id, str)
+                and isinstance(msg.action, str)
+                and isinstance(msg.payload, dict)
+            ):
                 await self._send(self._error(_id_of(msg.unique_id), self.NOT_RPC, "Not a call"))
                 return
             await self._handle(msg)
