@@ -20,12 +20,11 @@ from sqlalchemy.engine import Engine
 from evroster.storage.base import AccessFacts, DocumentRows
 from evroster.storage.sql.access import AccessSql, read_facts
 from evroster.storage.sql.document_sql import DocumentSql
-from evroster.storage.sql.engine import unavailable_on_outage
+from evroster.storage.sql.engine import MMAP_BYTES, unavailable_on_outage
 
 __all__ = ["SqlDocuments"]
 
 T = TypeVar("T")
-_MMAP_BYTES = 1 << 30
 
 
 class SqlDocuments:
@@ -181,7 +180,7 @@ class SqlDocuments:
         conn.execute("PRAGMA query_only=ON")
         # Lookups hit random pages of a file larger than SQLite's 2 MB default cache;
         # mapping it saves a read() system call and a copy per page (about 15 % here).
-        conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
+        conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         held = _ThreadConnection(conn)
         self._local.conn = held
         with self._lock:

@@ -13,7 +13,9 @@ from sqlalchemy.engine import Engine, make_url
 
 from evroster.errors import Unavailable
 
-__all__ = ["create_engine", "normalize_url", "unavailable_on_outage"]
+__all__ = ["MMAP_BYTES", "create_engine", "normalize_url", "unavailable_on_outage"]
+
+MMAP_BYTES = 1 << 30
 
 _SQLITE_POOL = 40
 
@@ -55,6 +57,10 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=5000")
+    # Reads come straight from the memory-mapped file instead of each connection's own
+    # page cache: with 40 pooled connections those caches filled for minutes (a soak's
+    # heap grew 28 % in 10 minutes), and mapped pages are shared and reclaimable.
+    cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cur.close()
 
 
