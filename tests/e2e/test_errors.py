@@ -134,6 +134,13 @@ def test_404_texts(api: Api) -> None:
         "/api/v1/sites?page=0",
         "/api/v1/sites?limit=101",
         "/api/v1/drivers?limit=abc",
+        # int() takes these; a path or query number is ASCII digits only (schemathesis).
+        "/api/v1/sites/4%C2%85",
+        "/api/v1/sites/%204",
+        "/api/v1/sites/+4",
+        "/api/v1/sites/4_0",
+        "/api/v1/sites?page=%2B1",
+        "/api/v1/sites?limit=%D9%A4",
     ],
 )
 def test_400_route_parameters(api: Api, path: str) -> None:

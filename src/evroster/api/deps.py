@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from evroster.api.schemas.common import Digits
 from evroster.errors import Forbidden
 from evroster.services.keys import Principal, authenticate
 from evroster.storage.base import Store
@@ -55,8 +56,8 @@ class Paging:
 
     def __init__(
         self,
-        page: Annotated[int, Query(ge=1, le=10**9, description="Page number, from 1")] = 1,
-        limit: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 100,
+        page: Annotated[int, Query(ge=1, le=10**9, description="Page number, from 1"), Digits] = 1,
+        limit: Annotated[int, Query(ge=1, le=100, description="Items per page"), Digits] = 100,
     ) -> None:
         self.page = page
         self.limit = limit

@@ -8,11 +8,11 @@ import orjson
 from fastapi import Path
 from starlette.responses import Response
 
-from evroster.api.schemas.common import Problem
+from evroster.api.schemas.common import Digits, Problem
 
 __all__ = ["ERRORS", "IdPath", "created", "json_response"]
 
-IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1), Digits]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:

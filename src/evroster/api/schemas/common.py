@@ -21,6 +21,7 @@ from pydantic.alias_generators import to_camel
 from evroster.domain.times import format_timestamp
 
 __all__ = [
+    "Digits",
     "FieldErrorOut",
     "Id",
     "Input",
@@ -60,6 +61,16 @@ def _rfc3339_only(value: object) -> object:
     return value
 
 
+def _digits_only(value: object) -> object:
+    # int() would also take "4\x85", " 4", "+4", "4_0" or "٤": a number in a path or a
+    # query is ASCII digits and nothing else.
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("digits only")
+    return value
+
+
+# An integer from a path or query parameter.
+Digits = BeforeValidator(_digits_only)
 _NUMBER = re.compile(r"^\s*[-+]?[0-9.eE+-]+\s*$")
 TimestampIn = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 Timestamp = Annotated[
