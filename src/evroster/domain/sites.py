@@ -18,12 +18,14 @@ class GroupType(IntEnum):
     OTHER = 4
 
 
-def parse_group_type(value: int | str) -> GroupType | None:
+def parse_group_type(value: object) -> GroupType | None:
     """A group type from its number or its name (any case), or ``None`` if neither."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return GroupType(value) if 0 <= value <= 4 else None
+    if not isinstance(value, str):  # a body may hold anything: an object, a list
+        return None
     try:
         return GroupType[value.strip().upper()]
     except KeyError:
