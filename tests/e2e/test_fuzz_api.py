@@ -70,5 +70,7 @@ def test_every_operation_keeps_its_contract(servers: dict[str, Server], keys: li
         except (Exception, BaseExceptionGroup) as exc:  # FailureGroup is not an Exception
             failures[f"{operation.label} ({mode.value})"] = str(exc)[:2000]
     sys.stderr.write(f"schemathesis: {calls} requests over {operations} operations\n")
+    for label, failure in failures.items():
+        sys.stderr.write(f"--- {label}\n{failure}\n")
     assert operations >= 2 * 40
     assert failures == {}
