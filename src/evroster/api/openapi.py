@@ -67,6 +67,8 @@ def _document_get(summary: str, description: str, param: dict[str, Any]) -> dict
             "400": _problem("Errors in the route parameters"),
             "401": _problem("Customer not found or not authorised"),
             "404": _problem("Driver not found in the list of drivers of the customer"),
+            "429": _problem("Too many failed authentications from this address"),
+            "503": _problem("The database is unavailable; retry shortly"),
         },
     }
 

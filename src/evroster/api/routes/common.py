@@ -23,6 +23,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (also an object of another customer)",
         409: "Conflicts with existing data",
         413: "The request body is too large",
+        429: "Too many failed authentications from this address: see Retry-After",
+        503: "The database is unavailable; retry after Retry-After seconds",
     }
     return {
         code: {
@@ -35,10 +37,10 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 ERRORS = {
-    "import": _errors(401, 403, 413),
-    "read": _errors(400, 401, 404),
-    "write": _errors(400, 401, 403, 404, 409),
-    "list": _errors(400, 401),
+    "import": _errors(401, 403, 413, 429, 503),
+    "read": _errors(400, 401, 404, 429, 503),
+    "write": _errors(400, 401, 403, 404, 409, 413, 429, 503),
+    "list": _errors(400, 401, 429, 503),
 }
 
 
