@@ -6,6 +6,7 @@ there afterwards."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -126,8 +127,12 @@ def _all_present(base: str, key: str, acked: list[tuple[int, str]]) -> None:
             assert response.json()["name"] == name
 
 
+# The cluster behind EVROSTER_TEST_PG, as Debian's pg_ctlcluster names it.
+CLUSTER = os.environ.get("EVROSTER_TEST_PG_CLUSTER", "15 main").split()
+
+
 def _pg(action: str) -> None:
-    subprocess.run(["pg_ctlcluster", "15", "main", action], check=True, timeout=60)
+    subprocess.run(["pg_ctlcluster", *CLUSTER, action], check=True, timeout=60)
 
 
 @pytest.fixture
