@@ -4,9 +4,6 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,19 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import _pg_admin, _pg_url
-from tests.e2e.processes import serving
-from tests.e2e.test_faults import TAG, Load, _all_present, _operator, _seed
-
-
-def _evroster(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "evroster", *args],
-        env={**os.environ, "EVROSTER_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.e2e.processes import TAG, Load, all_present, operator, run_evroster, seed, serving
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -47,15 +32,15 @@ def test_backup_under_write_load_restores_every_earlier_write(
     two_databases: tuple[str, str], tmp_path: Path
 ) -> None:
     live, restored = two_databases
-    _, key = _operator(live)
+    _, key = operator(live)
     backup = tmp_path / "evroster.backup"
     with serving(live, tmp_path / "live.log") as served:
-        _seed(served.base, key, TAG)
+        seed(served.base, key, TAG)
         load = Load(served.base, key, TAG)
         with load.running():
             time.sleep(1.5)
             before = list(load.acked)  # every one answered 201 before the backup began
-            done = _evroster(live, "backup", str(backup))
+            done = run_evroster(live, "backup", str(backup))
             assert done.returncode == 0, done.stderr
             time.sleep(0.5)
         assert load.bad == []
@@ -63,13 +48,18 @@ def test_backup_under_write_load_restores_every_earlier_write(
     assert before and after > len(before)
     assert not backup.with_name("evroster.backup.partial").exists()
 
-    refused = _evroster(live, "backup", str(backup))
+    refused = run_evroster(live, "backup", str(backup))
     assert refused.returncode == 1 and "a backup never overwrites a file" in refused.stderr
     garbage = tmp_path / "garbage"
     garbage.write_bytes(b"not a backup")
-    assert _evroster(restored, "restore", str(garbage)).returncode == 1
+    refused = run_evroster(restored, "restore", str(garbage))
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("evroster: "), refused.stderr  # a message, no traceback
+    assert "is not an intact SQLite database" in refused.stderr or (
+        "pg_restore failed" in refused.stderr
+    )
 
-    done = _evroster(restored, "restore", str(backup))
+    done = run_evroster(restored, "restore", str(backup))
     assert done.returncode == 0, done.stderr
     with serving(restored, tmp_path / "restored.log") as again:
-        _all_present(again.base, key, before)
+        all_present(again.base, key, before)

@@ -13,8 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -24,108 +23,8 @@ from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 from websockets.asyncio.client import connect
 
-from evroster.services.keys import create_customer
-from evroster.storage.migrations import upgrade
-from evroster.storage.sql.store import SqlStore
 from tests.conftest import _pg_admin, _pg_url
-from tests.e2e.processes import free_port, serving, start
-
-
-@dataclass
-class Load:
-    """Writers and readers against one server, until stopped; what each request got."""
-
-    base: str
-    key: str
-    tag: str
-    acked: list[tuple[int, str]] = field(default_factory=list)
-    statuses: list[tuple[float, str, int]] = field(default_factory=list)
-    bad: list[str] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def _writer(self, n: int) -> None:
-        with httpx.Client(base_url=self.base, timeout=15) as client:
-            i = 0
-            while not self.stop.is_set():
-                i += 1
-                name = f"writer {n} #{i}"
-                self._call(client, "write", "POST", "/api/v1/drivers", {"name": name}, name)
-
-    def _reader(self) -> None:
-        with httpx.Client(base_url=self.base, timeout=15) as client:
-            while not self.stop.is_set():
-                self._call(client, "read", "GET", f"/api/v1/drivers/by-idtag/{self.tag}")
-
-    def _call(
-        self,
-        client: httpx.Client,
-        kind: str,
-        method: str,
-        path: str,
-        body: Any = None,
-        name: str = "",
-    ) -> None:
-        try:
-            response = client.request(method, path, json=body, headers={"X-API-Key": self.key})
-        except httpx.TimeoutException:
-            self.bad.append(f"{kind}: no answer in 15 s")
-            return
-        except httpx.TransportError:
-            # The server itself went away (the SIGKILL test): not an answer to judge.
-            time.sleep(0.05)
-            return
-        self.statuses.append((time.monotonic(), kind, response.status_code))
-        if response.status_code == 503:
-            if "retry-after" not in response.headers:
-                self.bad.append(f"{kind}: 503 without Retry-After")
-            time.sleep(0.05)
-        elif response.status_code == 201:
-            self.acked.append((response.json()["id"], name))
-        elif response.status_code != 200:
-            self.bad.append(f"{kind}: {response.status_code} {response.text[:200]}")
-
-    @contextmanager
-    def running(self) -> Iterator[None]:
-        """Three writers and a reader, from entering the block until leaving it."""
-        threads = [threading.Thread(target=self._writer, args=(n,)) for n in range(3)]
-        threads.append(threading.Thread(target=self._reader))
-        for t in threads:
-            t.start()
-        try:
-            yield
-        finally:
-            self.stop.set()
-            for t in threads:
-                t.join(30)
-
-
-TAG = "FAULT-TAG"
-
-
-def _operator(url: str) -> tuple[int, str]:
-    upgrade(url)
-    store = SqlStore(url)
-    try:
-        account = create_customer(store, "faults")
-    finally:
-        store.close()
-    return account["id"], account["apiKey"]
-
-
-def _seed(base: str, key: str, tag: str) -> None:
-    headers = {"X-API-Key": key}
-    doc = httpx.post(f"{base}/api/v1/drivers", json={"name": "seed"}, headers=headers).json()
-    httpx.post(f"{base}/api/v1/drivers/{doc['id']}/tags", json={"idTag": tag}, headers=headers)
-
-
-def _all_present(base: str, key: str, acked: list[tuple[int, str]]) -> None:
-    assert acked, "no write was acknowledged"
-    with httpx.Client(base_url=base, timeout=10, headers={"X-API-Key": key}) as client:
-        for driver_id, name in acked:
-            response = client.get(f"/api/v1/drivers/{driver_id}")
-            assert response.status_code == 200, (driver_id, response.text)
-            assert response.json()["name"] == name
-
+from tests.e2e.processes import TAG, Load, all_present, free_port, operator, seed, serving, start
 
 # The cluster behind EVROSTER_TEST_PG, as Debian's pg_ctlcluster names it.
 CLUSTER = os.environ.get("EVROSTER_TEST_PG_CLUSTER", "15 main").split()
@@ -144,9 +43,9 @@ def pg_database() -> Iterator[str]:
 
 
 def test_postgresql_stopped_and_started_under_load(pg_database: str, tmp_path: Path) -> None:
-    _, key = _operator(pg_database)
+    _, key = operator(pg_database)
     with serving(pg_database, tmp_path / "serve.log") as served:
-        _seed(served.base, key, TAG)
+        seed(served.base, key, TAG)
         load = Load(served.base, key, TAG)
         with load.running():
             time.sleep(1.5)
@@ -166,7 +65,7 @@ def test_postgresql_stopped_and_started_under_load(pg_database: str, tmp_path: P
         assert tail and set(tail) <= {200, 201}, tail
         before = sum(1 for at, _, s in load.statuses if at < stopped and s == 201)
         assert before > 0 and len(load.acked) > before  # writes before and after
-        _all_present(served.base, key, load.acked)
+        all_present(served.base, key, load.acked)
         unavailable = sum(1 for _, _, s in load.statuses if s == 503)
         back = min((at for at, _, s in load.statuses if at > started and s in (200, 201)))
         sys.stderr.write(
@@ -178,9 +77,9 @@ def test_postgresql_stopped_and_started_under_load(pg_database: str, tmp_path: P
 
 def test_sqlite_killed_during_writes_keeps_every_acknowledged_write(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'kill.db'}"
-    _, key = _operator(url)
+    _, key = operator(url)
     served = start(url, tmp_path / "serve.log")
-    _seed(served.base, key, TAG)
+    seed(served.base, key, TAG)
     load = Load(served.base, key, TAG)
     with load.running():
         time.sleep(2)
@@ -189,12 +88,12 @@ def test_sqlite_killed_during_writes_keeps_every_acknowledged_write(tmp_path: Pa
         time.sleep(0.3)
     assert load.bad == [] and len(load.acked) > 20
     with serving(url, tmp_path / "serve.log") as again:
-        _all_present(again.base, key, load.acked)
+        all_present(again.base, key, load.acked)
 
 
 def test_sigterm_finishes_requests_and_chargers_reconnect(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'term.db'}"
-    customer_id, key = _operator(url)
+    customer_id, key = operator(url)
     port = free_port()
     log = tmp_path / "serve.log"
     served = start(url, log, port)

@@ -20,19 +20,9 @@ from evroster.services.audit import list_entries
 from evroster.services.keys import create_customer
 from evroster.storage.sql.store import SqlStore
 from evroster.storage.sql.tables import metadata
+from tests.e2e.processes import run_evroster
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def _evroster(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "evroster", *args],
-        env={**os.environ, "EVROSTER_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def _fleet_csv(drivers: int, tags_per_driver: int = 2) -> str:
@@ -93,7 +83,7 @@ def test_json_lines_round_trip_and_bad_rows(
     a, b = _customer(url), _customer(url)
     source = tmp_path / "fleet.csv"
     source.write_text(_fleet_csv(30))
-    done = _evroster(url, "import", str(source), "--customer", str(a))
+    done = run_evroster(url, "import", str(source), "--customer", str(a))
     assert done.returncode == 0, done.stderr
     assert "111 created, 0 updated, 0 unchanged, 0 rejected: written" in done.stderr
     assert "100%" in done.stderr  # the progress bar ran to its end
@@ -108,26 +98,26 @@ def test_json_lines_round_trip_and_bad_rows(
     assert [e["action"] for e in imported].count("grant_charger") == 8
 
     lines = tmp_path / "fleet.jsonl"
-    done = _evroster(url, "export", str(lines), "--customer", str(a), "--format", "jsonl")
+    done = run_evroster(url, "export", str(lines), "--customer", str(a), "--format", "jsonl")
     assert done.returncode == 0 and "111 rows exported" in done.stderr
     assert not (tmp_path / "fleet.jsonl.partial").exists()
-    done = _evroster(url, "import", str(lines), "--customer", str(b), "--quiet")
+    done = run_evroster(url, "import", str(lines), "--customer", str(b), "--quiet")
     assert done.returncode == 0, done.stderr
-    exports = [_evroster(url, "export", "--customer", str(c)).stdout for c in (a, b)]
+    exports = [run_evroster(url, "export", "--customer", str(c)).stdout for c in (a, b)]
     assert exports[0] == exports[1] and exports[0].count("\n") == 112
 
-    dry = _evroster(url, "import", str(lines), "--customer", str(b), "--dry-run", "--quiet")
+    dry = run_evroster(url, "import", str(lines), "--customer", str(b), "--dry-run", "--quiet")
     assert "0 created, 0 updated, 111 unchanged, 0 rejected: dry run" in dry.stderr
 
     bad = tmp_path / "bad.csv"
     bad.write_text("record,externalId,name,sites\ndriver,D1,,\ndriver,NEW,New,nowhere\n")
     before = _state(url)
-    done = _evroster(url, "import", str(bad), "--customer", str(b), "--quiet")
+    done = run_evroster(url, "import", str(bad), "--customer", str(b), "--quiet")
     assert done.returncode == 1
     assert f"{bad}:3: sites: no site with externalId 'nowhere'" in done.stderr
     assert "rows rejected, nothing written" in done.stderr
     assert _state(url) == before
-    done = _evroster(url, "export", str(tmp_path / "x.csv"), "--customer", "999999")
+    done = run_evroster(url, "export", str(tmp_path / "x.csv"), "--customer", "999999")
     assert done.returncode == 1 and "Customer 999999 not found" in done.stderr
     assert not list(tmp_path.glob("x.csv*"))
 
@@ -164,6 +154,6 @@ def test_an_import_killed_halfway_changes_nothing(
     assert 40 <= reached < 100, seen[-300:]  # killed in the middle of writing
     assert _state(url) == before
 
-    done = _evroster(url, "import", str(source), "--customer", str(customer), "--quiet")
+    done = run_evroster(url, "import", str(source), "--customer", str(customer), "--quiet")
     assert done.returncode == 0, done.stderr
     assert "18021 created, 0 updated, 0 unchanged, 0 rejected: written" in done.stderr

@@ -53,8 +53,12 @@ def problem(
     detail: str,
     errors: list[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
-    """A problem response (or its ``detail`` as plain text, if the client prefers)."""
+    """A problem response (or its ``detail`` as plain text, if the client prefers).
+
+    ``extensions``: RFC 9457 extension members, such as an import's ``report``.
+    """
     if _wants_text(request):
         return Response(detail, status, headers, media_type="text/plain")
     body: dict[str, Any] = {
@@ -65,6 +69,7 @@ def problem(
     }
     if errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    body.update(extensions or {})
     return Response(orjson.dumps(body), status, headers, media_type="application/problem+json")
 
 

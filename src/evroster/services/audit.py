@@ -8,7 +8,6 @@ API's vocabulary (camelCase; a charger's site is ``groupId``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,10 +50,6 @@ _SKIP = frozenset(
     }
 )
 _RENAMED = {"site_id": "groupId", "ocpp_password_hash": "ocppPassword", "key_id": "keyId"}
-# Charger columns stored as JSON text: compared and recorded as values.
-_JSON_TEXT = frozenset(
-    {"charger_configurations", "capabilities", "integration_relays", "custom_properties"}
-)
 
 
 @cache
@@ -71,8 +66,6 @@ def _plain(column: str, value: Any) -> Any:
     if column == "ocpp_password_hash":
         # Only whether there is a password; a replaced one shows as a change of hash.
         return None if value is None else "set"
-    if column in _JSON_TEXT and isinstance(value, str):
-        return json.loads(value)
     if column == "sockets" and value is not None:
         return [{k: v for k, v in s.items() if v is not None} for s in value]
     return value

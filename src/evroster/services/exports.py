@@ -9,7 +9,6 @@ it in the same database and makes it the externalId in another.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +21,6 @@ __all__ = ["ExportRecord", "export_records"]
 
 ExportRecord = tuple[Kind, Row, dict[str, Any]]
 _PAGE = 1000
-_JSON_TEXT = ("charger_configurations", "capabilities", "integration_relays", "custom_properties")
 
 
 def _key(kind: str, row: Row) -> str:
@@ -59,8 +57,7 @@ def export_records(store: Store, customer_id: int) -> Iterator[ExportRecord]:
         while page := transfer.charger_page(customer_id, after, _PAGE):
             sockets = transfer.sockets_of(c["id"] for c in page)
             for charger in page:
-                decoded = {c: json.loads(charger[c]) if charger[c] else None for c in _JSON_TEXT}
-                row = {**charger, **decoded, "sockets": sockets.get(charger["id"], [])}
+                row = {**charger, "sockets": sockets.get(charger["id"], [])}
                 yield "charger", row, {"site": site_key[charger["site_id"]]}
             after = page[-1]["id"]
 

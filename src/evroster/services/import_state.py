@@ -6,9 +6,8 @@ in memory and keeps this state current as it writes.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from evroster.domain.idtags import normalize_id_tag
 from evroster.storage.base import Row, UnitOfWork
@@ -16,7 +15,7 @@ from evroster.storage.base import Row, UnitOfWork
 if TYPE_CHECKING:
     from evroster.services.imports import Record
 
-__all__ = ["ImportState", "RowProblem", "synthetic_id"]
+__all__ = ["ImportState", "Keyed", "RowProblem", "synthetic_id"]
 
 _SYNTHETIC = re.compile(r"^evroster-(site|driver)-([1-9][0-9]{0,18})$")
 
@@ -40,14 +39,40 @@ def _synthetic(kind: str, key: str) -> int | None:
     return int(match.group(2)) if match and match.group(1) == kind else None
 
 
+class Keyed:
+    """Sites or drivers by externalId, kept current as the import writes them."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.by_id: dict[int, Row] = {}
+        self._by_ext: dict[str, Row] = {}
+
+    def add(self, row: Row) -> None:
+        old = self.by_id.get(row["id"])
+        if old is not None and old["external_id"] is not None:
+            self._by_ext.pop(old["external_id"], None)
+        self.by_id[row["id"]] = row
+        if row["external_id"] is not None:
+            self._by_ext[row["external_id"]] = row
+
+    def find(self, key: str) -> Row | None:
+        """The row with this externalId, or the one an export named for lack of one."""
+        found = self._by_ext.get(key)
+        if found is None:
+            pk = _synthetic(self.kind, key)
+            candidate = self.by_id.get(pk) if pk is not None else None
+            if candidate is not None and candidate["external_id"] is None:
+                found = candidate
+        return found
+
+
 class ImportState:
     def __init__(self, uow: UnitOfWork, customer_id: int, records: list[Record]) -> None:
         self.uow = uow
         transfer = uow.transfer
-        self._sites_by_ext: dict[str, Row] = {}
-        self._sites_by_id: dict[int, Row] = {}
+        self.sites = Keyed("site")
         for row in transfer.sites(customer_id):
-            self.add_site(row)
+            self.sites.add(row)
         charger_keys = {r.key for r in records if r.kind == "charger"}
         for r in records:
             charger_keys.update(r.refs.get("chargers", ()))
@@ -61,13 +86,12 @@ class ImportState:
         )
         driver_keys = {r.key for r in records if r.kind == "driver"}
         driver_keys.update(r.refs["driver"] for r in records if r.refs.get("driver"))
-        self._drivers_by_ext: dict[str, Row] = {}
-        self._drivers_by_id: dict[int, Row] = {}
+        self.drivers = Keyed("driver")
         found = transfer.drivers_by_external_id(customer_id, driver_keys)
         synthetic = {_synthetic("driver", k) for k in driver_keys} - {None}
         found += transfer.drivers_by_id(customer_id, [s for s in synthetic if s is not None])
         for row in found:
-            self.add_driver(row)
+            self.drivers.add(row)
         tag_keys = set()
         for r in records:
             normalized = normalize_id_tag(r.key) if r.kind == "tag" else None
@@ -75,7 +99,7 @@ class ImportState:
                 tag_keys.add(normalized[1])
         self.tags = {t["id_tag_key"]: t for t in transfer.tags_by_key(customer_id, tag_keys)}
         self.alias_keys = set(transfer.alias_keys(customer_id, tag_keys))
-        matched = [self.driver(r.key) for r in records if r.kind == "driver"]
+        matched = [self.drivers.find(r.key) for r in records if r.kind == "driver"]
         self.site_grants, self.charger_grants = transfer.grants_of(
             d["id"] for d in matched if d is not None
         )
@@ -83,44 +107,9 @@ class ImportState:
         self._charger_ids = transfer.charger_ids(held)
         self._charger_ids.update({c["id"]: key for key, c in self.chargers.items()})
 
-    def add_site(self, row: Row) -> None:
-        old = self._sites_by_id.get(row["id"])
-        if old is not None and old["external_id"] is not None:
-            self._sites_by_ext.pop(old["external_id"], None)
-        self._sites_by_id[row["id"]] = row
-        if row["external_id"] is not None:
-            self._sites_by_ext[row["external_id"]] = row
-
-    def site(self, key: str) -> Row | None:
-        """The site with this externalId, or the one an export named for lack of one."""
-        found = self._sites_by_ext.get(key)
-        if found is None:
-            pk = _synthetic("site", key)
-            candidate = self._sites_by_id.get(pk) if pk is not None else None
-            if candidate is not None and candidate["external_id"] is None:
-                found = candidate
-        return found
-
     def parent_of(self, site_id: int) -> int | None:
-        site = self._sites_by_id.get(site_id)
+        site = self.sites.by_id.get(site_id)
         return None if site is None else site["parent_id"]
-
-    def add_driver(self, row: Row) -> None:
-        old = self._drivers_by_id.get(row["id"])
-        if old is not None and old["external_id"] is not None:
-            self._drivers_by_ext.pop(old["external_id"], None)
-        self._drivers_by_id[row["id"]] = row
-        if row["external_id"] is not None:
-            self._drivers_by_ext[row["external_id"]] = row
-
-    def driver(self, key: str) -> Row | None:
-        found = self._drivers_by_ext.get(key)
-        if found is None:
-            pk = _synthetic("driver", key)
-            candidate = self._drivers_by_id.get(pk) if pk is not None else None
-            if candidate is not None and candidate["external_id"] is None:
-                found = candidate
-        return found
 
     def add_charger(self, row: Row) -> None:
         self.chargers[row["charger_id"]] = row
@@ -128,7 +117,3 @@ class ImportState:
 
     def charger_key(self, pk: int) -> str:
         return self._charger_ids[pk]
-
-    @staticmethod
-    def decoded(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value

@@ -33,8 +33,6 @@ Outcome = Literal["created", "updated", "unchanged"]
 # New drivers and tags per insert statement; flushed as they fill, so that progress
 # reports what has been written.
 _BATCH = 1000
-# Charger columns stored as JSON text; the file gives them as values.
-_JSON_TEXT = ("charger_configurations", "capabilities", "integration_relays", "custom_properties")
 
 
 @dataclass(slots=True)
@@ -200,14 +198,14 @@ class _Applier:
     def _site_ref(self, column: str, external_id: str | None) -> int | None:
         if external_id is None:
             return None
-        site = self.state.site(external_id)
+        site = self.state.sites.find(external_id)
         if site is None:
             raise RowProblem(column, f"no site with externalId {external_id!r}")
         return int(site["id"])
 
     def site(self, record: Record) -> Outcome:
         values = dict(record.values)
-        current = self.state.site(record.key)
+        current = self.state.sites.find(record.key)
         if current is not None and synthetic_id("site", current["id"]) == record.key:
             values.pop("external_id")  # an exported site without an externalId: itself
         if "parent" in record.refs:
@@ -216,7 +214,7 @@ class _Applier:
             if values.get("name") is None:
                 raise RowProblem("name", "a new site needs a name")
             row = self.uow.sites.create(self.customer_id, values)
-            self.state.add_site(row)
+            self.state.sites.add(row)
             self._audit("site", row["id"], "create", None, row)
             return "created"
         diff = _diff(current, values)
@@ -227,7 +225,7 @@ class _Applier:
         ):
             raise RowProblem("parent", "a site cannot be moved under itself or its subsites")
         row = self.uow.sites.update(self.customer_id, current["id"], diff)
-        self.state.add_site(row)
+        self.state.sites.add(row)
         self._audit("site", row["id"], "update", current, row)
         return "updated"
 
@@ -249,11 +247,7 @@ class _Applier:
             after = {**row, "sockets": sockets or []}
             self._audit("charger", record.key, "create", None, after)
             return "created"
-        before = {
-            **current,
-            **{c: self.state.decoded(current[c]) for c in _JSON_TEXT},
-            "sockets": self.state.sockets.get(current["id"], []),
-        }
+        before = {**current, "sockets": self.state.sockets.get(current["id"], [])}
         diff = _diff(before, values)
         if sockets is not None and sockets != before["sockets"]:
             diff["sockets"] = sockets
@@ -262,14 +256,13 @@ class _Applier:
         new_sockets = diff.pop("sockets", None)
         row = self.uow.chargers.update(self.customer_id, current["id"], diff, new_sockets)
         self.state.add_charger(row)
-        after = {**row, **{c: self.state.decoded(row[c]) for c in _JSON_TEXT}}
-        after["sockets"] = new_sockets if new_sockets is not None else before["sockets"]
+        after = {**row, "sockets": new_sockets if new_sockets is not None else before["sockets"]}
         self._audit("charger", record.key, "update", before, after)
         return "updated"
 
     def driver(self, record: Record) -> Outcome:
         values = dict(record.values)
-        current = self.state.driver(record.key)
+        current = self.state.drivers.find(record.key)
         if current is not None and synthetic_id("driver", current["id"]) == record.key:
             values.pop("external_id")
         if "home_site" in record.refs:
@@ -297,7 +290,7 @@ class _Applier:
         outcome: Outcome = "unchanged"
         if diff:
             row = self.uow.drivers.update(self.customer_id, current["id"], diff)
-            self.state.add_driver(row)
+            self.state.drivers.add(row)
             self._audit("driver", row["id"], "update", current, row)
             outcome = "updated"
         changed = self._grants(row["id"], sites, chargers)
@@ -315,7 +308,7 @@ class _Applier:
         if self.new_drivers:
             rows = transfer.insert_drivers(self.customer_id, [v for v, _, _ in self.new_drivers])
             for row, (_, sites, chargers) in zip(rows, self.new_drivers, strict=True):
-                self.state.add_driver(row)
+                self.state.drivers.add(row)
                 self._audit("driver", row["id"], "create", None, row)
                 self._grants(row["id"], sites, chargers)
             self.new_drivers = []
@@ -370,7 +363,7 @@ class _Applier:
         if "driver" in record.refs:
             if record.refs["driver"] is None:
                 raise RowProblem("driver", "a tag belongs to a driver")
-            driver = self.state.driver(record.refs["driver"])
+            driver = self.state.drivers.find(record.refs["driver"])
             if driver is None:
                 raise RowProblem("driver", f"no driver with externalId {record.refs['driver']!r}")
             values["driver_id"] = driver["id"]

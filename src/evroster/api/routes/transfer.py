@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -21,7 +20,7 @@ from evroster.services.imports import Report, run_import
 from evroster.transfer.reading import Format, read_records
 from evroster.transfer.writing import write_records
 
-__all__ = ["report_body", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["import and export"])
 
@@ -33,7 +32,7 @@ _FORMATS: dict[str, Format] = {
 }
 
 
-def report_body(report: Report) -> dict[str, Any]:
+def _report_body(report: Report) -> dict[str, Any]:
     return {
         "dryRun": report.dry_run,
         "committed": report.committed,
@@ -106,19 +105,11 @@ async def import_file(
         )
 
     report = await run_in_threadpool(work)
-    body = report_body(report)
+    body = _report_body(report)
     if report.problems and not (dry_run or keep_good_rows):
         errors = [FieldError(f"line {p.line}: {p.column}", p.message) for p in report.problems]
-        response = problem(
-            request, 400, f"{len(report.problems)} rows rejected; nothing was written", errors
-        )
-        if response.media_type == "application/problem+json":
-            response = Response(
-                orjson.dumps({**orjson.loads(response.body), "report": body}),
-                400,
-                media_type="application/problem+json",
-            )
-        return response
+        detail = f"{len(report.problems)} rows rejected; nothing was written"
+        return problem(request, 400, detail, errors, extensions={"report": body})
     return json_response(body)
 
 

@@ -74,7 +74,11 @@ def restore(url: str, source: Path) -> None:
         raise InvalidInput(f"{source} is not a file")
     if make_url(url).get_backend_name() == "sqlite":
         with sqlite3.connect(source) as backup_db:
-            if backup_db.execute("PRAGMA integrity_check").fetchone() != ("ok",):
+            try:
+                intact = backup_db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            except sqlite3.DatabaseError:  # "file is not a database"
+                intact = False
+            if not intact:
                 raise InvalidInput(f"{source} is not an intact SQLite database")
             with sqlite3.connect(_sqlite_path(url)) as target:
                 backup_db.backup(target)

@@ -14,7 +14,7 @@ from evroster.storage.base import Page, Row, Values
 from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, rows, update_row
 from evroster.storage.sql.tables import chargers, sockets
 
-__all__ = ["SqlChargers"]
+__all__ = ["SqlChargers", "decode_charger"]
 
 # Stored as JSON text (see tables.py), so the document can splice them in unparsed.
 _JSON_COLUMNS = (
@@ -42,6 +42,18 @@ def _encode(values: Values) -> dict[str, Any]:
     return out
 
 
+def decode_charger(row: Row) -> Row:
+    """A charger row with its JSON columns as values (management reads and writes)."""
+    for col in _JSON_COLUMNS:
+        if isinstance(row[col], str):
+            row[col] = orjson.loads(row[col])
+    return row
+
+
+def _decoded(row: Row | None) -> Row | None:
+    return None if row is None else decode_charger(row)
+
+
 class SqlChargers:
     """Writes and key lookups; the charger *document* is read by ``documents.py``."""
 
@@ -51,13 +63,15 @@ class SqlChargers:
     def create(self, customer_id: int, values: Values, socket_values: Sequence[Values]) -> Row:
         row = insert_row(self._conn, chargers, {"customer_id": customer_id, **_encode(values)})
         self._insert_sockets(customer_id, row["id"], socket_values, {})
-        return row
+        return decode_charger(row)
 
     def get(self, customer_id: int, charger_id: str) -> Row | None:
-        return one_or_none(
-            self._conn.execute(
-                chargers.select().where(
-                    chargers.c.customer_id == customer_id, chargers.c.charger_id == charger_id
+        return _decoded(
+            one_or_none(
+                self._conn.execute(
+                    chargers.select().where(
+                        chargers.c.customer_id == customer_id, chargers.c.charger_id == charger_id
+                    )
                 )
             )
         )
@@ -90,7 +104,7 @@ class SqlChargers:
             }
             self._conn.execute(sockets.delete().where(sockets.c.charger_pk == pk))
             self._insert_sockets(customer_id, pk, socket_values, live)
-        return row
+        return decode_charger(row)
 
     def sockets(self, pk: int) -> list[Row]:
         query = (

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
 from evroster.storage.base import Row, Values
+from evroster.storage.sql.chargers import decode_charger
 from evroster.storage.sql.common import rows
 from evroster.storage.sql.drivers import decode_driver, encode_driver
 from evroster.storage.sql.tables import (
@@ -63,7 +64,9 @@ class SqlTransfer:
         return rows(self._conn.execute(query))
 
     def chargers_by_id(self, customer_id: int, charger_ids: Iterable[str]) -> list[Row]:
-        return self._by(chargers, customer_id, "charger_id", charger_ids)
+        return [
+            decode_charger(r) for r in self._by(chargers, customer_id, "charger_id", charger_ids)
+        ]
 
     def sockets_of(self, pks: Iterable[int]) -> dict[int, list[Row]]:
         """Configured sockets (no live status) of each charger, by socket id."""
@@ -208,7 +211,7 @@ class SqlTransfer:
 
     def charger_page(self, customer_id: int, after: int, limit: int) -> list[Row]:
         """Chargers with primary key above ``after``, in key order (keyset paging)."""
-        return self._page(chargers, customer_id, after, limit)
+        return [decode_charger(r) for r in self._page(chargers, customer_id, after, limit)]
 
     def driver_page(self, customer_id: int, after: int, limit: int) -> list[Row]:
         return [decode_driver(r) for r in self._page(drivers, customer_id, after, limit)]
