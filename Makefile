@@ -6,6 +6,7 @@ EVR    := $(BIN)/evroster
 # Reinstall whenever pyproject.toml changes.
 STAMP      := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run test lint typecheck bench fuzz soak clean
 
@@ -23,6 +24,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(STAMP)
 
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $@ $(STAMP) $(TEST_STAMP)
+
 ## run: install, migrate, load the demo operator into an empty database, serve on :8000
 run: $(STAMP)
 	@$(EVR) demo --credentials evroster-demo.json
@@ -38,12 +43,15 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-## bench: the driver-document and OCPP Authorize benchmarks against raw ASGI ceilings,
+## bench: the driver document (uncached; then cached at 1,000,000 tags), OCPP Authorize
+## with 1,000 and 5,000 chargers and a reconnect storm, each against a raw ASGI ceiling,
 ## and a 100,000-row import against a bulk load
-bench: $(TEST_STAMP)
+bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.lookup
-	$(BIN)/python -m bench.ocpp --rounds 3
+	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.ocpp --rounds 3 --storm
+	$(BIN)/python -m bench.ocpp --chargers 5000 --interval 10 --storm
 	$(BIN)/python -m bench.imports
 
 ## fuzz: schemathesis over every operation with many examples (make test runs a few)

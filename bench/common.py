@@ -82,8 +82,8 @@ def add_postgres_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def fresh_database(name: str, postgres: str | None) -> str:
-    """The URL of an empty database: a new SQLite file, or evroster_bench on ``postgres``."""
+def fresh_database(name: str, postgres: str | None, pg_name: str = "evroster_bench") -> str:
+    """The URL of an empty database: a new SQLite file, or ``pg_name`` on ``postgres``."""
     if postgres is None:
         DATA.mkdir(exist_ok=True)
         db = DATA / f"{name}.db"
@@ -94,9 +94,9 @@ def fresh_database(name: str, postgres: str | None) -> str:
 
     server = postgres.rstrip("/")
     with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS evroster_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE evroster_bench")
-    return server + "/evroster_bench"
+        conn.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {pg_name}")
+    return f"{server}/{pg_name}"
 
 
 def uvicorn_argv(app: str, port: int) -> list[str]:

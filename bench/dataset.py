@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from evroster.services.keys import create_customer
 from evroster.storage.sql import tables as t
 from evroster.storage.sql.store import SqlStore
 
-__all__ = ["HEAVY", "Dataset", "Shape", "load"]
+__all__ = ["HEAVY", "MILLION", "Dataset", "Shape", "load"]
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,9 @@ class Shape:
 
     drivers: int = 100_000
     max_tags_per_driver: int = 3  # 1..max, uniformly: 2 on average
-    cities: int = 20
-    garages_per_city: int = 5
-    floors_per_garage: int = 19
+    # Sites per parent at each level, from the top: cities, garages, floors by default.
+    # Floor grants go to the last level, garage grants to the one above it.
+    levels: tuple[int, ...] = (20, 5, 19)
     chargers: int = 20_000
     # Access: the share of drivers granted one floor (about ten chargers), one whole
     # garage (about 190), and, independently, 1..max_direct chargers directly. The
@@ -42,6 +42,11 @@ class Shape:
 # Half the drivers granted a floor: a median document of about 17 KB.
 HEAVY = {"floor_share": 0.5, "garage_share": 0.01, "direct_share": 0.3, "max_direct": 3}
 
+# Issue #6's scale: 500,000 drivers with 1,000,000 tags, 20,125 sites five levels deep
+# (regions, cities, districts, garages, floors) and 100,000 chargers, about five per
+# floor. Grant shares as the reference mix.
+MILLION = Shape(drivers=500_000, levels=(5, 4, 5, 10, 19), chargers=100_000)
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -52,16 +57,128 @@ class Dataset:
     seconds: float
 
 
-def _chunks(
-    rows: Sequence[dict[str, Any]], size: int = 5_000
-) -> Iterator[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+class _Bulk:
+    """Rows of one table, written in chunks as they are made: COPY on PostgreSQL,
+    executemany on SQLite's own cursor. The ORM or even Core would take minutes per
+    million rows; this takes seconds."""
+
+    def __init__(self, conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> None:
+        self._raw: Any = conn.connection.dbapi_connection
+        self._table = table.name
+        self._columns = list(columns)
+        self._sqlite = conn.dialect.name == "sqlite"
+        self._rows: list[tuple[Any, ...]] = []
+        self.count = 0
+
+    def add(self, *row: Any) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= 50_000:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._rows:
+            return
+        names = ", ".join(self._columns)
+        if self._sqlite:
+            marks = ", ".join("?" * len(self._columns))
+            cur = self._raw.cursor()
+            rows = [tuple(map(_sqlite_value, row)) for row in self._rows]
+            cur.executemany(f"INSERT INTO {self._table} ({names}) VALUES ({marks})", rows)
+            cur.close()
+        else:
+            with (
+                self._raw.cursor() as cur,
+                cur.copy(f"COPY {self._table} ({names}) FROM STDIN") as copy,
+            ):
+                for row in self._rows:
+                    copy.write_row(row)
+        self.count += len(self._rows)
+        self._rows = []
 
 
-def _insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    for chunk in _chunks(rows):
-        conn.execute(table.insert(), list(chunk))
+def _sqlite_value(value: Any) -> Any:
+    # The layout UTCDateTime stores on SQLite (storage/sql/types.py), which the hot
+    # path's SQL cuts into RFC 3339.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def _next_id(conn: sa.Connection, table: sa.Table) -> int:
+    return (
+        int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()) + 1
+    )
+
+
+def _sites(conn: sa.Connection, cid: int, shape: Shape) -> list[list[int]]:
+    """The site tree, level by level; each level's ids in order."""
+    bulk = _Bulk(
+        conn, t.sites,
+        ("id", "customer_id", "parent_id", "name", "group_type", "external_id", "cost_id",
+         "cost_name"),
+    )  # fmt: skip
+    next_id = _next_id(conn, t.sites)
+    levels: list[list[int]] = []
+    parents: list[int | None] = [None]
+    names = ["Region", "City", "District", "Garage", "Level"]
+    for depth, fan_out in enumerate(shape.levels):
+        level: list[int] = []
+        last = depth == len(shape.levels) - 1
+        kind = "Level" if last else names[max(0, depth + len(names) - len(shape.levels))]
+        for parent in parents:
+            for n in range(fan_out):
+                # Floors have no external id, as in the field; other sites have one.
+                external = None if last else f"{kind.lower()}-{next_id}"
+                cost = ("ac-1", "Standard AC") if depth == len(shape.levels) - 2 else (None, None)
+                bulk.add(next_id, cid, parent, f"{kind} {n}", min(depth, 2), external, *cost)
+                level.append(next_id)
+                next_id += 1
+        levels.append(level)
+        parents = list(level)
+    bulk.flush()
+    return levels
+
+
+def _chargers(
+    conn: sa.Connection, cid: int, shape: Shape, floors: list[int], rng: random.Random
+) -> list[int]:
+    now = datetime.now(UTC)
+    chargers = _Bulk(
+        conn, t.chargers,
+        ("id", "customer_id", "site_id", "charger_id", "charger_name", "manufacturer",
+         "charger_model", "firmware_version", "serial_number", "active_connection",
+         "charger_status", "last_seen", "last_message", "latitude", "longitude",
+         "street_address", "street_number", "city", "postal_number", "country", "evse_id",
+         "capabilities", "charger_configurations"),
+    )  # fmt: skip
+    sockets = _Bulk(
+        conn, t.sockets,
+        ("charger_pk", "id", "customer_id", "type", "max_power", "status", "name",
+         "max_watts", "max_voltage", "max_amperage", "device_evse_id", "device_connector_id",
+         "last_updated"),
+    )  # fmt: skip
+    base = _next_id(conn, t.chargers)
+    configurations = '[{"configName":"HeartbeatInterval","configValue":"300","canBeChanged":true}]'
+    pks = []
+    for n in range(shape.chargers):
+        pk = base + n
+        connected = rng.random() < 0.85
+        chargers.add(
+            pk, cid, floors[n % len(floors)], f"CP{cid}-{n:06d}", f"Charger {n}", "Alfen",
+            "Eve Double", "6.1", f"SN{n:08d}", connected, "Available" if connected else None,
+            now - timedelta(seconds=rng.randrange(600)), "Heartbeat", 59.9, 10.7, "Storgata",
+            str(n % 200), "Oslo", "0150", "NO", f"NO*EVR*E{n:06d}", '["RFID","RemoteStart"]',
+            configurations,
+        )  # fmt: skip
+        for s in (1, 2):
+            status = rng.choice(("Available", "Charging", "Faulted"))
+            sockets.add(
+                pk, s, cid, "Type2", "22kW", status, f"Socket {s}", 22000, 400, 32, s, 1, now
+            )
+        pks.append(pk)
+    chargers.flush()
+    sockets.flush()
+    return pks
 
 
 def load(store: SqlStore, shape: Shape, seed: int = 3) -> Dataset:
@@ -72,203 +189,69 @@ def load(store: SqlStore, shape: Shape, seed: int = 3) -> Dataset:
     account = create_customer(store, "benchmark operator")
     cid = account["id"]
     with store.engine.begin() as conn:
-        base = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.sites.c.id), 0))).scalar_one()
-        sites: list[dict[str, Any]] = []
-        cities, garages, floors = [], [], []
-        next_id = base + 1
-        for c in range(shape.cities):
-            cities.append(next_id)
-            sites.append(
-                {
-                    "id": next_id,
-                    "customer_id": cid,
-                    "parent_id": None,
-                    "name": f"City {c}",
-                    "group_type": 0,
-                    "external_id": f"city-{c}",
-                }
-            )
-            next_id += 1
-        for c, city in enumerate(cities):
-            for g in range(shape.garages_per_city):
-                garages.append(next_id)
-                sites.append(
-                    {
-                        "id": next_id,
-                        "customer_id": cid,
-                        "parent_id": city,
-                        "name": f"Garage {c}.{g}",
-                        "group_type": 1,
-                        "external_id": f"garage-{c}-{g}",
-                        "cost_id": "ac-1",
-                        "cost_name": "Standard AC",
-                    }
-                )
-                next_id += 1
-        for garage in garages:
-            for f in range(shape.floors_per_garage):
-                floors.append(next_id)
-                sites.append(
-                    {
-                        "id": next_id,
-                        "customer_id": cid,
-                        "parent_id": garage,
-                        "name": f"Level {f}",
-                        "group_type": 2,
-                        "external_id": None,
-                    }
-                )
-                next_id += 1
-        _insert(conn, t.sites, sites)
-
-        charger_base = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.max(t.chargers.c.id), 0))
-        ).scalar_one()
-        chargers, sockets = [], []
-        for n in range(shape.chargers):
-            pk = charger_base + n + 1
-            connected = rng.random() < 0.85
-            chargers.append(
-                {
-                    "id": pk,
-                    "customer_id": cid,
-                    "site_id": floors[n % len(floors)],
-                    "charger_id": f"CP{cid}-{n:06d}",
-                    "charger_name": f"Charger {n}",
-                    "manufacturer": "Alfen",
-                    "charger_model": "Eve Double",
-                    "firmware_version": "6.1",
-                    "serial_number": f"SN{n:08d}",
-                    "active_connection": connected,
-                    "charger_status": "Available" if connected else None,
-                    "last_seen": now - timedelta(seconds=rng.randrange(600)),
-                    "last_message": "Heartbeat",
-                    "latitude": 59.9,
-                    "longitude": 10.7,
-                    "street_address": "Storgata",
-                    "street_number": str(n % 200),
-                    "city": "Oslo",
-                    "postal_number": "0150",
-                    "country": "NO",
-                    "evse_id": f"NO*EVR*E{n:06d}",
-                    "capabilities": '["RFID","RemoteStart"]',
-                    "charger_configurations": '[{"configName":"HeartbeatInterval",'
-                    '"configValue":"300","canBeChanged":true}]',
-                }
-            )
-            for s in (1, 2):
-                sockets.append(
-                    {
-                        "charger_pk": pk,
-                        "id": s,
-                        "customer_id": cid,
-                        "type": "Type2",
-                        "max_power": "22kW",
-                        "status": rng.choice(("Available", "Charging", "Faulted")),
-                        "name": f"Socket {s}",
-                        "max_watts": 22000,
-                        "max_voltage": 400,
-                        "max_amperage": 32,
-                        "device_evse_id": s,
-                        "device_connector_id": 1,
-                        "last_updated": now,
-                    }
-                )
-        _insert(conn, t.chargers, chargers)
-        _insert(conn, t.sockets, sockets)
-
-        driver_base = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.max(t.drivers.c.id), 0))
-        ).scalar_one()
-        drivers, tags, site_grants, charger_grants = [], [], [], []
+        levels = _sites(conn, cid, shape)
+        floors, garages = levels[-1], levels[-2] if len(levels) > 1 else levels[-1]
+        charger_pks = _chargers(conn, cid, shape, floors, rng)
+        drivers = _Bulk(
+            conn, t.drivers,
+            ("id", "customer_id", "name", "external_id", "home_site_id",
+             "integrated_external_ids", "created_at", "updated_at"),
+        )  # fmt: skip
+        tags = _Bulk(
+            conn, t.tags,
+            ("customer_id", "driver_id", "id_tag", "id_tag_key", "token_name", "last_updated",
+             "expiring_date"),
+        )  # fmt: skip
+        site_grants = _Bulk(
+            conn, t.site_grants, ("driver_id", "site_id", "customer_id", "created_at")
+        )
+        charger_grants = _Bulk(
+            conn, t.charger_grants, ("driver_id", "charger_pk", "customer_id", "created_at")
+        )
+        base = _next_id(conn, t.drivers)
+        expiry = now + timedelta(days=365)
         id_tags: list[str] = []
         seen: set[str] = set()
         for n in range(shape.drivers):
-            pk = driver_base + n + 1
-            drivers.append(
-                {
-                    "id": pk,
-                    "customer_id": cid,
-                    "name": f"Driver {n}",
-                    "external_id": f"crm-{n}",
-                    "home_site_id": rng.choice(garages),
-                    "integrated_external_ids": "[]",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            pk = base + n
+            drivers.add(pk, cid, f"Driver {n}", f"crm-{n}", rng.choice(garages), "[]", now, now)
             for _ in range(rng.randint(1, shape.max_tags_per_driver)):
-                while True:
-                    raw = ":".join(f"{rng.randrange(256):02x}" for _ in range(7))
+                while True:  # a 7-byte ISO 14443 UID, written 04:a2:... in lower case
+                    uid = f"{rng.getrandbits(56):014x}"
+                    raw = ":".join(uid[i : i + 2] for i in range(0, 14, 2))
                     key = canonical_key(raw)
                     assert key is not None
                     if key not in seen:
                         seen.add(key)
                         break
-                tags.append(
-                    {
-                        "customer_id": cid,
-                        "driver_id": pk,
-                        "id_tag": raw,
-                        "id_tag_key": key,
-                        "token_name": "Card",
-                        "last_updated": now,
-                        "expiring_date": now + timedelta(days=365),
-                    }
-                )
+                tags.add(cid, pk, raw, key, "Card", now, expiry)
                 id_tags.append(key)
             roll = rng.random()
             if roll < shape.floor_share:
-                site_grants.append(
-                    {
-                        "driver_id": pk,
-                        "site_id": rng.choice(floors),
-                        "customer_id": cid,
-                        "created_at": now,
-                    }
-                )
+                site_grants.add(pk, rng.choice(floors), cid, now)
             elif roll < shape.floor_share + shape.garage_share:
-                site_grants.append(
-                    {
-                        "driver_id": pk,
-                        "site_id": rng.choice(garages),
-                        "customer_id": cid,
-                        "created_at": now,
-                    }
-                )
+                site_grants.add(pk, rng.choice(garages), cid, now)
             if rng.random() < shape.direct_share:
-                for c in rng.sample(range(len(chargers)), rng.randint(1, shape.max_direct)):
-                    charger_grants.append(
-                        {
-                            "driver_id": pk,
-                            "charger_pk": chargers[c]["id"],
-                            "customer_id": cid,
-                            "created_at": now,
-                        }
-                    )
-        _insert(conn, t.drivers, drivers)
-        _insert(conn, t.tags, tags)
-        _insert(conn, t.site_grants, site_grants)
-        _insert(conn, t.charger_grants, charger_grants)
-    if store.dialect == "postgresql":
-        # Explicit ids bypassed the sequences; move them past what was loaded.
-        with store.engine.begin() as conn:
+                for c in rng.sample(charger_pks, rng.randint(1, shape.max_direct)):
+                    charger_grants.add(pk, c, cid, now)
+        for bulk in (drivers, tags, site_grants, charger_grants):
+            bulk.flush()
+    with store.engine.begin() as conn:
+        if store.dialect == "postgresql":
+            # Explicit ids bypassed the sequences; move them past what was loaded.
             for table in (t.sites, t.chargers, t.drivers):
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
                     f" (SELECT max(id) FROM {table.name}))"
                 )
-            conn.exec_driver_sql("ANALYZE")
-    else:
-        with store.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("ANALYZE")
     counts = {
-        "sites": len(sites),
-        "chargers": len(chargers),
-        "sockets": len(sockets),
-        "drivers": len(drivers),
-        "tags": len(tags),
-        "site_grants": len(site_grants),
-        "charger_grants": len(charger_grants),
+        "sites": sum(len(level) for level in levels),
+        "chargers": len(charger_pks),
+        "sockets": 2 * len(charger_pks),
+        "drivers": drivers.count,
+        "tags": tags.count,
+        "site_grants": site_grants.count,
+        "charger_grants": charger_grants.count,
     }
     return Dataset(cid, account["apiKey"], id_tags, counts, time.perf_counter() - started)

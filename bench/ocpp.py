@@ -64,6 +64,7 @@ def _fleet(prefix: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
             str(args.duration),
             "--saturate",
             str(args.saturate),
+            *(["--storm"] if args.storm else []),
         ],
         capture_output=True,
         text=True,
@@ -81,12 +82,19 @@ def _errors(log: Path) -> int:
 
 def _line(name: str, r: dict[str, Any]) -> str:
     paced, sat = r["paced"], r["saturated"]
+    storm = r.get("storm")
+    tail = (
+        f" | storm {storm['reconnected_and_authorized']}/{storm['chargers']} in"
+        f" {storm['seconds']:.1f} s, {storm['failures']} failures"
+        if storm
+        else ""
+    )
     return (
         f"{name:9s} connected {r['connected']}/{r['chargers']} in "
         f"{r['connect_and_boot_seconds']:5.1f} s | paced {paced['per_second']:7.0f}/s "
         f"p50 {paced['p50_ms']:6.2f} p99 {paced['p99_ms']:7.2f} ms "
         f"cpu {paced['server_cpu_share']:.2f} | saturated {sat['per_second']:7.0f}/s "
-        f"p50 {sat['p50_ms']:7.2f} p99 {sat['p99_ms']:7.2f} ms"
+        f"p50 {sat['p50_ms']:7.2f} p99 {sat['p99_ms']:7.2f} ms{tail}"
     )
 
 
@@ -98,14 +106,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="paced phase, seconds")
     parser.add_argument("--saturate", type=float, default=10.0, help="saturated phase, seconds")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--storm", action="store_true", help="end each run with a reconnect storm of the fleet"
+    )
     add_postgres_option(parser)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
     url = fresh_database("ocpp", args.postgres)
     backend = "postgresql" if args.postgres else "sqlite"
+    suffix = f"-{args.chargers}" if args.chargers != 1000 else ""
     out: Path = args.out or RESULTS / (
-        "ocpp-authorize.json" if backend == "sqlite" else f"ocpp-authorize-{backend}.json"
+        f"ocpp-authorize{suffix}.json"
+        if backend == "sqlite"
+        else f"ocpp-authorize{suffix}-{backend}.json"
     )
     upgrade(url)
     store = SqlStore(url)
@@ -173,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         ),
     }
     failures = sum(r["connect_failures"] for rs in runs.values() for r in rs)
+    storms = [r["storm"] for r in runs["evroster"] if "storm" in r]
+    failures += sum(s["failures"] + s["chargers"] - s["reconnected_and_authorized"] for s in storms)
     report = {
-        "benchmark": f"OCPP 1.6 Authorize over WebSocket, {backend}, uncached",
+        "benchmark": f"OCPP 1.6 Authorize over WebSocket, {backend}, decision cache on",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "dataset": dataset.counts,
         "settings": {

@@ -11,6 +11,7 @@ from typing import Any
 _RESULTS = {
     "Authorize": {"idTagInfo": {"status": "Accepted"}},
     "Heartbeat": {"currentTime": "2026-01-01T00:00:00.000Z"},
+    "StatusNotification": {},
     "BootNotification": {
         "currentTime": "2026-01-01T00:00:00.000Z",
         "interval": 300,

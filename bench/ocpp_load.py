@@ -5,9 +5,12 @@ WebSockets, run as its own process (pinned to the other core by bench/ocpp.py).
 
 Phases: all chargers connect at once, then BootNotification; a paced phase in which
 every charger sends an Authorize each ``--interval`` seconds and a Heartbeat every
-fifth time; a saturated phase in which every charger sends Authorize back to back.
+fifth time; a saturated phase in which every charger sends Authorize back to back; a
+reconnect storm, in which every connection drops at once (TCP aborted, no closing
+handshake, as when a site's uplink fails) and every charger reconnects at once and
+sends BootNotification, StatusNotification and Authorize with a tag granted there.
 Prints one JSON object: connection failures, Authorize round trips (p50/p99) and the
-server's CPU share per phase.
+server's CPU share per phase, and how long the storm took.
 """
 
 from __future__ import annotations
@@ -114,6 +117,28 @@ class Fleet:
             if latency is not None:
                 out.append(latency)
 
+    async def storm_one(self, charger_id: str, done: list[str]) -> None:
+        """Reconnect, boot, report a status and authorize; the tag is one granted here
+        when there is one (then the answer must be Accepted)."""
+        self.sockets.pop(charger_id, None)
+        await self.open(charger_id)
+        ws = self.sockets.get(charger_id)
+        if ws is None:
+            return
+        status = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+        if await self.call(ws, "StatusNotification", status) is None:
+            return
+        granted = self.chargers[charger_id]
+        id_tag = granted[0] if granted else self.tags[0]
+        result = await self.call(ws, "Authorize", {"idTag": id_tag})
+        if result is None:
+            return
+        answer = result["idTagInfo"]["status"]
+        if granted and answer != "Accepted":
+            self.failures[f"storm: {answer} for a granted tag"] += 1
+            return
+        done.append(charger_id)
+
 
 def _phase(latencies: list[float], seconds: float, cpu: float) -> dict[str, Any]:
     return {
@@ -122,6 +147,25 @@ def _phase(latencies: list[float], seconds: float, cpu: float) -> dict[str, Any]
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(percentile(latencies, 0.99), 2) if latencies else None,
         "server_cpu_share": round(cpu / seconds, 3),
+    }
+
+
+async def _storm(fleet: Fleet, live: list[str], server_pid: int) -> dict[str, Any]:
+    for ws in list(fleet.sockets.values()):
+        ws.transport.abort()
+    fleet.sockets.clear()
+    await asyncio.sleep(1)  # the server notices the drops
+    done: list[str] = []
+    failed_before = sum(fleet.failures.values())
+    cpu_before, started = cpu_seconds(server_pid), time.monotonic()
+    await asyncio.gather(*(fleet.storm_one(c, done) for c in live))
+    seconds = time.monotonic() - started
+    return {
+        "chargers": len(live),
+        "reconnected_and_authorized": len(done),
+        "failures": sum(fleet.failures.values()) - failed_before,
+        "seconds": round(seconds, 2),
+        "server_cpu_share": round((cpu_seconds(server_pid) - cpu_before) / seconds, 3),
     }
 
 
@@ -151,6 +195,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(*work)
         wall = time.monotonic() - wall_before
         report[name] = _phase(latencies, wall, cpu_seconds(args.server_pid) - cpu_before)
+    if args.storm:
+        report["storm"] = await _storm(fleet, live, args.server_pid)
     report["statuses"] = dict(fleet.statuses)
     report["failures"] = dict(fleet.failures)
     await asyncio.gather(*(ws.close() for ws in fleet.sockets.values()))
@@ -169,6 +215,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--saturate", type=float, default=10.0)
+    parser.add_argument("--storm", action="store_true", help="end with a reconnect storm")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args))))
     sys.stdout.flush()

@@ -207,7 +207,7 @@ def main() -> None:
     url = fresh_database("soak", args.postgres)
     upgrade(url)
     store = SqlStore(url)
-    data = load(store, Shape(drivers=5_000, chargers=max(args.chargers, 1_000), cities=4))
+    data = load(store, Shape(drivers=5_000, chargers=max(args.chargers, 1_000), levels=(4, 5, 19)))
     with store.engine.connect() as conn:
         site = conn.execute(
             sa.select(sa.func.min(t.sites.c.id)).where(t.sites.c.customer_id == data.customer_id)

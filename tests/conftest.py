@@ -21,6 +21,8 @@ import uvicorn
 from evroster.api.app import create_app
 from evroster.config import Settings
 from evroster.services.audit import Actor
+from evroster.services.cache import DocumentCache
+from evroster.services.documents import Documents
 from evroster.services.keys import create_customer, issue_key
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
@@ -64,6 +66,11 @@ class Server:
         # authentication has a test of its own (test_hardening.py).
         settings = settings or Settings(database_url=url, auth_failures_per_minute=1_000_000)
         self.app = create_app(settings, self.store)
+        # The reads of the hot path with a cache of their own, for in-process tests: it
+        # hears of changes like the server's cache does.
+        self.documents = Documents(
+            self.store.documents, self.store.changes, DocumentCache(64 * 1024 * 1024)
+        )
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]

@@ -66,6 +66,19 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins allowed to call the API from a browser (JSON list); none when empty.",
     )
+    cache_mb: float = Field(
+        default=256,
+        ge=0,
+        description="Memory for the document cache of each worker process, in MiB; 0 turns "
+        "it off (every read goes to the database).",
+    )
+    cache_staleness_seconds: float = Field(
+        default=1.0,
+        gt=0.2,
+        le=60,
+        description="PostgreSQL: longest a replica may serve from its cache without having "
+        "heard of every change committed elsewhere; beyond it, it reads the database.",
+    )
     import_max_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=1024,

@@ -65,7 +65,10 @@ def test_stored_decisions_agree_with_reference(server: Server, world: dict[str, 
         decision, row = charging.start_transaction(store, customer, charger_pk, start)
         assert row["start_decision"] == decision.outcome.value
     else:
-        decision = authorize(store, customer, "CP-1", "04A23B1C", now=NOW)
+        decision = authorize(server.documents, customer, "CP-1", "04A23B1C", now=NOW)
+        # The cache answers as the database does, and the second time from memory.
+        assert authorize(store.documents, customer, "CP-1", "04A23B1C", now=NOW) == decision
+        assert authorize(server.documents, customer, "CP-1", "04A23B1C", now=NOW) == decision
     assert decision.outcome is reference(world)
 
 
@@ -111,12 +114,13 @@ def test_aliases_share_the_idtag_namespace(server: Server) -> None:
     chargers.create_charger(store, Actor(customer), {**charger, "charger_id": "CP-A"})
     other_site = sites.create_site(store, Actor(other), {"name": "S"})["id"]
     chargers.create_charger(store, Actor(other), {"site_id": other_site, "charger_id": "CP-A"})
-    source = store.documents
+    source = server.documents
     assert source.access_facts(customer, "CP-A", "1C3BA204").token["id"] == tag["id"]
     theirs = source.access_facts(other, "CP-A", "1C3BA204").token
     assert theirs is not None and theirs["id"] not in (tag["id"], second["id"])
     aliases.delete_alias(store, Actor(customer), tag["id"], alias["id"])
     assert aliases.list_aliases(store, customer, tag["id"]) == []
+    assert source.access_facts(customer, "CP-A", "1C3BA204").token is None
     assert store.documents.access_facts(customer, "CP-A", "1C3BA204").token is None
 
 

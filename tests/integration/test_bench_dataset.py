@@ -12,12 +12,11 @@ from bench.dataset import Shape, load
 from evroster.api.schemas.documents import DriverDocument
 from evroster.domain.idtags import canonical_key
 from evroster.services.audit import Actor
-from evroster.services.documents import driver_by_idtag
+from evroster.services.cache import DocumentCache
+from evroster.services.documents import Documents
 from evroster.storage.sql.store import SqlStore
 
-SMALL = Shape(
-    drivers=300, chargers=60, cities=2, garages_per_city=2, floors_per_garage=3, garage_share=0.05
-)
+SMALL = Shape(drivers=300, chargers=60, levels=(2, 2, 3), garage_share=0.05)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -30,8 +29,14 @@ def test_loaded_operator_serves_valid_documents(
         assert data.counts["drivers"] == 300 and data.counts["sites"] == 2 + 4 + 12
         assert data.counts["sockets"] == 120 and len(data.id_tags) == data.counts["tags"]
         seen_sites = seen_chargers = 0
+        uncached = Documents(store.documents, store.changes)
+        cached = Documents(store.documents, store.changes, DocumentCache(1 << 26))
         for id_tag in random.Random(1).sample(data.id_tags, 60):
-            doc = orjson.loads(driver_by_idtag(store.documents, data.customer_id, id_tag))
+            body = uncached.by_idtag(data.customer_id, id_tag)
+            # Pieces spliced from the cache are the same bytes, filled and then hit.
+            assert cached.by_idtag(data.customer_id, id_tag) == body
+            assert cached.by_idtag(data.customer_id, id_tag) == body
+            doc = orjson.loads(body)
             DriverDocument.model_validate(doc)
             assert canonical_key(doc["tags"][0]["idTag"]) is not None
             seen_sites += len(doc["chargerGroups"])

@@ -21,6 +21,7 @@ from tests.conftest import PG_ADMIN, _pg_url
 TABLES = {
     "customers",
     "api_keys",
+    "cache_changes",
     "sites",
     "chargers",
     "sockets",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -24,12 +25,15 @@ from evroster.api.routes import audit, authorization, chargers, drivers, lookups
 from evroster.config import Settings, get_settings
 from evroster.csms.endpoint import OcppEndpoint
 from evroster.errors import EvrosterError, FieldError
-from evroster.services.documents import ROUTE_ERRORS
+from evroster.services.cache import DocumentCache
+from evroster.services.documents import ROUTE_ERRORS, Documents
 from evroster.services.rules import BODY_ERRORS
 from evroster.storage.base import Store
 from evroster.storage.sql.store import SqlStore
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
 
 _DESCRIPTION = """\
 The registry of EV drivers and their charging tokens.
@@ -76,7 +80,14 @@ _HANDLERS = {
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Guard:
     """The application; ``store`` defaults to the database of ``settings``."""
     settings = settings or get_settings()
-    the_store = store or SqlStore(settings.database_url, settings.db_pool_size)
+    the_store = store or SqlStore(
+        settings.database_url, settings.db_pool_size, settings.cache_staleness_seconds
+    )
+    documents = Documents(
+        the_store.documents,
+        the_store.changes,
+        DocumentCache(int(settings.cache_mb * 1024 * 1024)),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -85,6 +96,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # under load (p99 fell from 79 to 29 ms on the benchmark).
         gc.freeze()
         yield
+        if documents.cache is not None:
+            log.info("document cache at shutdown: %s", documents.cache.stats())
         await _app.state.ocpp.close()
         the_store.close()
 
@@ -102,6 +115,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     hours = settings.auth_cache_hours
     ocpp = OcppEndpoint(
         the_store,
+        documents,
         heartbeat_interval=settings.ocpp_heartbeat_interval,
         max_frame_bytes=settings.ocpp_max_frame_bytes,
         cache_horizon=timedelta(hours=hours) if hours is not None else None,
@@ -111,7 +125,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     api.state.settings = settings
     api.openapi = lambda: build_openapi(api)  # type: ignore[method-assign]
     api.state.store = the_store
-    app: ASGIApp = HotPath(api, the_store.documents, the_store.inline_reads)
+    api.state.documents = documents
+    app: ASGIApp = HotPath(api, documents, the_store.inline_reads)
     if settings.cors_origins:
         app = CORSMiddleware(
             app,

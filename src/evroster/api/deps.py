@@ -9,10 +9,21 @@ from starlette.concurrency import run_in_threadpool
 
 from evroster.api.schemas.common import Digits
 from evroster.errors import Forbidden
+from evroster.services.documents import Documents
 from evroster.services.keys import Principal, authenticate
 from evroster.storage.base import Store
 
-__all__ = ["Admin", "Paging", "PagingDep", "Reader", "StoreDep", "caller", "get_store"]
+__all__ = [
+    "Admin",
+    "DocumentsDep",
+    "Paging",
+    "PagingDep",
+    "Reader",
+    "StoreDep",
+    "caller",
+    "get_documents",
+    "get_store",
+]
 
 
 def get_store(request: Request) -> Store:
@@ -21,6 +32,14 @@ def get_store(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_documents(request: Request) -> Documents:
+    documents: Documents = request.app.state.documents
+    return documents
+
+
+DocumentsDep = Annotated[Documents, Depends(get_documents)]
 
 
 async def caller(
@@ -35,9 +54,11 @@ async def caller(
     ] = None,
 ) -> Principal:
     """The authenticated caller, from ``X-API-Key`` or eMabler's ``code``/``clientId``."""
-    store = get_store(request)
     return await run_in_threadpool(
-        authenticate, store.documents, x_api_key if x_api_key is not None else code, client_id
+        authenticate,
+        get_documents(request),
+        x_api_key if x_api_key is not None else code,
+        client_id,
     )
 
 

@@ -7,6 +7,9 @@ routing and response objects alone cost more per request than the six indexed
 reads (see docs/benchmarks.md). Errors still go through the one mapping in
 ``api/problems.py``.
 
+Documents come from the process's document cache when it holds them
+(``services/documents.py``); what is missing is read from the database.
+
 On SQLite the reads run on the event loop thread, because a thread hop costs more
 than the reads themselves; on PostgreSQL they wait on the network, so they run in
 the thread pool.
@@ -24,9 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evroster.api.problems import problem, problem_for
 from evroster.errors import EvrosterError, InvalidInput
-from evroster.services.documents import ROUTE_ERRORS, driver_by_id, driver_by_idtag
+from evroster.services.documents import ROUTE_ERRORS, Documents
 from evroster.services.keys import authenticate
-from evroster.storage.base import DocumentSource
 
 __all__ = ["BY_ID", "BY_IDTAG", "HotPath"]
 
@@ -37,22 +39,22 @@ BY_IDTAG = "/api/v1/drivers/by-idtag/"
 _MAX_ID = 2**63 - 1
 _JSON = [(b"content-type", b"application/json")]
 
-# (source, api key, clientId, the path's last part) -> document bytes
-Work = Callable[[DocumentSource, str | None, str | None, str], bytes]
+# (documents, api key, clientId, the path's last part) -> document bytes
+Work = Callable[[Documents, str | None, str | None, str], bytes]
 
 
-def _by_idtag(source: DocumentSource, key: str | None, client: str | None, ref: str) -> bytes:
-    with source.batch():
-        principal = authenticate(source, key, client)
-        return driver_by_idtag(source, principal.customer_id, ref)
+def _by_idtag(docs: Documents, key: str | None, client: str | None, ref: str) -> bytes:
+    with docs.batch():
+        principal = authenticate(docs, key, client)
+        return docs.by_idtag(principal.customer_id, ref)
 
 
-def _by_id(source: DocumentSource, key: str | None, client: str | None, ref: str) -> bytes:
-    with source.batch():
-        principal = authenticate(source, key, client)
+def _by_id(docs: Documents, key: str | None, client: str | None, ref: str) -> bytes:
+    with docs.batch():
+        principal = authenticate(docs, key, client)
         if not (ref.isascii() and ref.isdigit()) or not 0 < int(ref) <= _MAX_ID:
             raise InvalidInput(ROUTE_ERRORS, location="path")
-        return driver_by_id(source, principal.customer_id, int(ref))
+        return docs.by_id(principal.customer_id, int(ref))
 
 
 def _route(scope: Scope) -> tuple[Work, str] | None:
@@ -71,9 +73,9 @@ def _route(scope: Scope) -> tuple[Work, str] | None:
 class HotPath:
     """Serves the document routes of ``source``; passes every other request to ``app``."""
 
-    def __init__(self, app: ASGIApp, source: DocumentSource, inline: bool) -> None:
+    def __init__(self, app: ASGIApp, documents: Documents, inline: bool) -> None:
         self.app = app
-        self.source = source
+        self.documents = documents
         self.inline = inline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,9 +93,9 @@ class HotPath:
         client = query.get("clientId") if query is not None else None
         try:
             if self.inline:
-                body = work(self.source, api_key, client, ref)
+                body = work(self.documents, api_key, client, ref)
             else:
-                body = await run_in_threadpool(work, self.source, api_key, client, ref)
+                body = await run_in_threadpool(work, self.documents, api_key, client, ref)
         except EvrosterError as exc:
             await problem_for(Request(scope), exc)(scope, receive, send)
             return

@@ -25,6 +25,7 @@ from evroster.csms.v16 import Station16
 from evroster.csms.v201 import Station201
 from evroster.domain.passwords import verify_password
 from evroster.services.charging import find_station
+from evroster.services.documents import Documents
 from evroster.storage.base import Row, Store
 
 __all__ = ["SUBPROTOCOLS", "OcppEndpoint"]
@@ -44,12 +45,14 @@ class OcppEndpoint:
     def __init__(
         self,
         store: Store,
+        documents: Documents,
         *,
         heartbeat_interval: int,
         max_frame_bytes: int,
         cache_horizon: timedelta | None,
     ) -> None:
         self.store = store
+        self.documents = documents
         self.heartbeat_interval = heartbeat_interval
         self.max_frame_bytes = max_frame_bytes
         self.cache_horizon = cache_horizon
@@ -80,6 +83,7 @@ class OcppEndpoint:
         await websocket.accept(subprotocol=subprotocol)
         context = StationContext(
             self.store,
+            self.documents,
             charger["customer_id"],
             charger["id"],
             charger["charger_id"],

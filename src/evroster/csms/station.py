@@ -22,6 +22,7 @@ from evroster.domain.decisions import Decision
 from evroster.domain.times import utcnow
 from evroster.services.authorization import authorize
 from evroster.services.charging import SocketStatus, record_live
+from evroster.services.documents import Documents
 from evroster.storage.base import Store
 
 __all__ = ["Station", "StationContext"]
@@ -35,6 +36,7 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class StationContext:
     store: Store
+    documents: Documents
     customer_id: int
     charger_pk: int
     charger_id: str
@@ -90,7 +92,7 @@ class Station(ChargePoint):
         """
         ctx = self.context
         horizon = ctx.cache_horizon if with_horizon else None
-        args = (ctx.store, ctx.customer_id, ctx.charger_id, id_tag)
+        args = (ctx.documents, ctx.customer_id, ctx.charger_id, id_tag)
         kwargs: dict[str, Any] = {
             "token_type": token_type,
             "max_length": max_length,

@@ -8,16 +8,23 @@ engine answers all of them.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from evroster.domain.decisions import Decision, Place, Token, decide
 from evroster.domain.idtags import canonical_key
 from evroster.domain.times import utcnow
-from evroster.storage.base import AccessFacts, Row, Store, UnitOfWork
+from evroster.storage.base import AccessFacts, Row, UnitOfWork
 
-__all__ = ["OCPP16_MAX_ID_TAG", "authorize", "decide_start", "token_of"]
+__all__ = ["OCPP16_MAX_ID_TAG", "FactSource", "authorize", "decide_start", "token_of"]
 
 # A 1.6 IdToken is a CiString20: a longer tag can never be presented by a 1.6 charger.
 OCPP16_MAX_ID_TAG = 20
+
+
+class FactSource(Protocol):
+    """Where a plain Authorize reads its facts: the hot path's reads (or their cache)."""
+
+    def access_facts(self, customer_id: int, charger_id: str, key: str | None) -> AccessFacts: ...
 
 
 def token_of(row: Row) -> Token:
@@ -92,7 +99,7 @@ def decide_start(
 
 
 def authorize(
-    store: Store,
+    source: FactSource,
     customer_id: int,
     charger_id: str,
     id_tag: str,
@@ -104,9 +111,9 @@ def authorize(
 ) -> Decision:
     """May ``id_tag`` charge at ``charger_id`` now? (Authorize, not a transaction start.)
 
-    Read on the hot path's own connection, in one snapshot.
+    Read through the document cache, or on the hot path's own connection in one snapshot.
     """
-    facts = store.documents.access_facts(customer_id, charger_id, _key(id_tag, max_length))
+    facts = source.access_facts(customer_id, charger_id, _key(id_tag, max_length))
     return _decide(
         facts, charger_id, now or utcnow(), token_type=token_type, cache_horizon=cache_horizon
     )

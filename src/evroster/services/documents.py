@@ -1,139 +1,237 @@
-"""The driver document (eMabler's get-authorised-user-by-tag) and its parts.
+"""The reads of the hot path: API keys, driver documents and decision facts.
 
-Assembled from the tuples of ``DocumentSource`` into dicts and serialised with orjson:
-no models, no validation, on the most called read of the system. Tag and charger
-objects and JSON columns arrive as JSON text and are spliced in as ``orjson.Fragment``
-unparsed.
+:class:`Documents` serves them from the process's :class:`DocumentCache` when one is
+configured and the change feed says it is fresh, and straight from the database
+otherwise (the cache set to 0 bytes, or a PostgreSQL listener that is down). Either way
+the bytes are the same: both paths build them from the same pieces
+(``services/pieces.py``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import logging
+import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
 
 from evroster.domain.idtags import canonical_key
 from evroster.errors import InvalidInput, NotFound
+from evroster.services.cache import DocumentCache
 from evroster.services.drivers import DRIVER_NOT_FOUND
-from evroster.storage.base import DocumentRows, DocumentSource
+from evroster.services.pieces import (
+    ChargerPiece,
+    DriverPiece,
+    SitePiece,
+    charger_pieces,
+    compose,
+    driver_piece,
+    recompose_site,
+    render_driver,
+    site_pieces,
+)
+from evroster.storage.base import AccessFacts, ChangeFeed, DocumentRows, DocumentSource
 
-__all__ = [
-    "ROUTE_ERRORS",
-    "charger_objects",
-    "driver_by_id",
-    "driver_by_idtag",
-    "render_driver",
-    "site_objects",
-]
+__all__ = ["ROUTE_ERRORS", "Documents", "charger_objects", "driver_by_id", "site_objects"]
+
+log = logging.getLogger(__name__)
 
 ROUTE_ERRORS = "Errors in the route parameters"
-_EMPTY_LIST = orjson.Fragment(b"[]")
-
-Doc = dict[str, Any]
+_STATS_SECONDS = 60.0
 
 
-def _json(text: str | None, default: Any = None) -> Any:
-    return default if text is None else orjson.Fragment(text)
-
-
-class _Chargers:
-    """Charger objects and the sockets they count, each charger taken once.
-
-    Socket counts follow api.md: every socket of an unconnected charger is offline;
-    on a connected one, Faulted sockets are errors and the others online.
-    """
-
-    def __init__(self, rows: DocumentRows) -> None:
-        self.objects: dict[int, orjson.Fragment] = {}
-        self.counts: dict[int, tuple[int, int, int]] = {}
-        self.in_site: dict[int, list[int]] = defaultdict(list)
-        self.direct: list[int] = []
-        for direct, pk, site_id, connected, sockets, faulted, obj in rows.chargers:
-            if pk not in self.objects:
-                self.objects[pk] = orjson.Fragment(obj)
-                self.counts[pk] = (sockets - faulted, 0, faulted) if connected else (0, sockets, 0)
-            (self.direct if direct else self.in_site[site_id]).append(pk)
-
-    def direct_objects(self) -> list[orjson.Fragment]:
-        return [self.objects[pk] for pk in sorted(self.direct)]
-
-
-def site_objects(rows: DocumentRows, chargers: _Chargers | None = None) -> list[Doc]:
-    """The granted sites (flag 1), each with its whole subtree, in id order."""
-    chargers = chargers or _Chargers(rows)
-    sites: dict[int, tuple[Any, ...]] = {}
-    granted: set[int] = set()
-    for s in rows.sites:
-        sites[s[1]] = s
-        if s[0]:
-            granted.add(s[1])
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for site_id, s in sites.items():
-        children[s[2]].append(site_id)
-    built: dict[int, Doc] = {}
-
-    def build(site_id: int) -> Doc:
-        if site_id in built:
-            return built[site_id]
-        s = sites[site_id]
-        subgroups = [build(child) for child in sorted(children.get(site_id, ()))]
-        own = sorted(chargers.in_site.get(site_id, ()))
-        online = offline = error = 0
-        for pk in own:
-            on, off, err = chargers.counts[pk]
-            online, offline, error = online + on, offline + off, error + err
-        for sub in subgroups:
-            online += sub["onlineSocket"]
-            offline += sub["offlineSocket"]
-            error += sub["errorSocket"]
-        doc = {
-            "onlineSocket": online, "offlineSocket": offline, "errorSocket": error,
-            "subgroups": subgroups, "chargers": [chargers.objects[pk] for pk in own],
-            "payerId": s[6], "costId": s[7], "costName": s[8], "paymentRecipientId": s[9],
-            "id": s[1], "groupName": s[3], "groupType": s[4], "externalId": s[5],
-        }  # fmt: skip
-        built[site_id] = doc
-        return doc
-
-    return [build(site_id) for site_id in sorted(granted)]
+def site_objects(rows: DocumentRows) -> list[dict[str, Any]]:
+    """The granted sites (flag 1) of the rows, each with its whole subtree, in id order."""
+    sites = site_pieces(rows, charger_pieces(rows))
+    granted = sorted({s[1] for s in rows.sites if s[0]})
+    return [orjson.loads(sites[i].body or b"{}") for i in granted]
 
 
 def charger_objects(rows: DocumentRows) -> list[orjson.Fragment]:
     """The chargers flagged direct, as charger objects (JSON fragments), in id order."""
-    return _Chargers(rows).direct_objects()
-
-
-def render_driver(rows: DocumentRows) -> bytes:
-    """The driver document as JSON bytes, field by field as the seed page."""
-    d = rows.driver
-    assert d is not None
-    chargers = _Chargers(rows)
-    return orjson.dumps({
-        "id": d[0], "name": d[1], "homeGroupId": d[2], "homeGroupName": d[3],
-        "externalId": d[4],
-        "tags": orjson.Fragment(d[7]),
-        "chargerGroups": site_objects(rows, chargers),
-        "chargers": chargers.direct_objects(),
-        "payerId": d[5],
-        "integratedExternalIds": _json(d[6], _EMPTY_LIST),
-    })  # fmt: skip
-
-
-def driver_by_idtag(source: DocumentSource, customer_id: int, id_tag: str) -> bytes:
-    """The document of the driver holding ``id_tag`` (any accepted spelling)."""
-    key = canonical_key(id_tag)
-    if key is None:
-        raise InvalidInput(ROUTE_ERRORS, location="path")
-    rows = source.by_tag_key(customer_id, key)
-    if rows is None:
-        raise NotFound(DRIVER_NOT_FOUND)
-    return render_driver(rows)
+    pieces = charger_pieces(rows)
+    return [
+        orjson.Fragment(pieces[pk].body) for pk in sorted({c[1] for c in rows.chargers if c[0]})
+    ]
 
 
 def driver_by_id(source: DocumentSource, customer_id: int, driver_id: int) -> bytes:
-    """The document of the driver with this id."""
+    """The document of the driver with this id, read from the database."""
     rows = source.by_driver_id(customer_id, driver_id)
     if rows is None:
         raise NotFound(DRIVER_NOT_FOUND)
     return render_driver(rows)
+
+
+class Documents:
+    """The hot path's reads, through the cache when it may be used."""
+
+    def __init__(
+        self, source: DocumentSource, feed: ChangeFeed, cache: DocumentCache | None = None
+    ) -> None:
+        self.source = source
+        self.cache = cache if cache is not None and cache.max_bytes > 0 else None
+        self._feed = feed
+        self._logged = time.monotonic()
+        if self.cache is not None:
+            feed.subscribe(self.cache.apply)
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self.source.batch()
+
+    def _usable(self) -> DocumentCache | None:
+        cache = self.cache
+        if cache is None:
+            return None
+        self._feed.sync()
+        return cache if self._feed.fresh() else None
+
+    # -- API keys ------------------------------------------------------------------------
+
+    def principal(self, key_id: str) -> tuple[Any, ...] | None:
+        cache = self._usable()
+        if cache is None:
+            return self.source.principal(key_id)
+        found = cache.principal(key_id)
+        if found is None:
+            epoch = cache.epoch
+            found = self.source.principal(key_id)
+            if found is not None:
+                cache.put_principal(key_id, found, epoch)
+        return found
+
+    # -- driver documents ------------------------------------------------------------------
+
+    def by_idtag(self, customer_id: int, id_tag: str) -> bytes:
+        """The document of the driver holding ``id_tag`` (any accepted spelling)."""
+        key = canonical_key(id_tag)
+        if key is None:
+            raise InvalidInput(ROUTE_ERRORS, location="path")
+        cache = self._usable()
+        if cache is None:
+            rows = self.source.by_tag_key(customer_id, key)
+            if rows is None:
+                raise NotFound(DRIVER_NOT_FOUND)
+            return render_driver(rows)
+        epoch = cache.epoch
+        reads = _Reads()
+        driver_id = cache.driver_of(customer_id, key)
+        piece = None if driver_id is None else cache.driver(customer_id, driver_id)
+        if piece is None:
+            reads.count += 1
+            found = self.source.driver_of_key(customer_id, key)
+            if found is None:
+                raise NotFound(DRIVER_NOT_FOUND)
+            piece = driver_piece(*found)
+            cache.put_key(customer_id, key, piece.id, epoch)
+            cache.put_driver(customer_id, piece, epoch)
+        return self._compose(cache, customer_id, piece, epoch, reads)
+
+    def by_id(self, customer_id: int, driver_id: int) -> bytes:
+        """The document of the driver with this id."""
+        cache = self._usable()
+        if cache is None:
+            return driver_by_id(self.source, customer_id, driver_id)
+        epoch = cache.epoch
+        reads = _Reads()
+        piece = cache.driver(customer_id, driver_id)
+        if piece is None:
+            reads.count += 1
+            found = self.source.driver_of_id(customer_id, driver_id)
+            if found is None:
+                raise NotFound(DRIVER_NOT_FOUND)
+            piece = driver_piece(*found)
+            cache.put_driver(customer_id, piece, epoch)
+        return self._compose(cache, customer_id, piece, epoch, reads)
+
+    def _compose(
+        self, cache: DocumentCache, customer_id: int, piece: DriverPiece, epoch: int, reads: _Reads
+    ) -> bytes:
+        sites = [self._site(cache, customer_id, s, epoch, reads) for s in piece.sites]
+        chargers = self._chargers(cache, customer_id, piece.chargers, epoch, reads)
+        # A site or charger deleted since the driver's piece was read is left out: the
+        # deletion's own change drops that piece, and the next read has neither.
+        body = compose(piece, [s.body or b"" for s in sites if s], [c.body for c in chargers])
+        cache.count(hit=not reads.count)
+        self._log_stats(cache)
+        return body
+
+    def _site(
+        self, cache: DocumentCache, customer_id: int, site_id: int, epoch: int, reads: _Reads
+    ) -> SitePiece | None:
+        piece = cache.site(customer_id, site_id)
+        if piece is None:
+            reads.count += 1
+            rows = self.source.site_tree(customer_id, site_id)
+            chargers = charger_pieces(rows)
+            built = site_pieces(rows, chargers)
+            cache.put_chargers(customer_id, chargers.values(), epoch)
+            cache.put_sites(customer_id, built.values(), epoch)
+            return built.get(site_id)
+        if piece.body is not None:
+            return piece
+        # Something below changed: splice the current pieces again.
+        below = [self._site(cache, customer_id, c, epoch, reads) for c in piece.children]
+        chargers_below = self._chargers(cache, customer_id, piece.chargers, epoch, reads)
+        fresh = recompose_site(piece, [s for s in below if s], chargers_below)
+        cache.put_sites(customer_id, [fresh], epoch)
+        return fresh
+
+    def _chargers(
+        self,
+        cache: DocumentCache,
+        customer_id: int,
+        pks: tuple[int, ...],
+        epoch: int,
+        reads: _Reads,
+    ) -> list[ChargerPiece]:
+        found = {pk: cache.charger(customer_id, pk) for pk in pks}
+        missing = [pk for pk, piece in found.items() if piece is None]
+        if missing:
+            reads.count += 1
+            fresh = charger_pieces(self.source.chargers(customer_id, missing))
+            cache.put_chargers(customer_id, fresh.values(), epoch)
+            found.update(fresh)
+        return [p for p in (found[pk] for pk in pks) if p is not None]
+
+    def _log_stats(self, cache: DocumentCache) -> None:
+        now = time.monotonic()
+        if now - self._logged >= _STATS_SECONDS:
+            self._logged = now
+            log.info("document cache: %s", cache.stats())
+
+    # -- decision facts --------------------------------------------------------------------
+
+    def access_facts(self, customer_id: int, charger_id: str, key: str | None) -> AccessFacts:
+        """What the decision engine needs for ``key`` at this charger."""
+        cache = self._usable()
+        if cache is None:
+            return self.source.access_facts(customer_id, charger_id, key)
+        epoch = cache.epoch
+        place = cache.place(customer_id, charger_id)
+        if place is None:
+            place = self.source.place(customer_id, charger_id)
+            if place is None:
+                return AccessFacts(None, None, False, set())
+            cache.put_place(customer_id, charger_id, place, epoch)
+        if key is None:
+            return AccessFacts(place, None, False, set())
+        token = cache.token(customer_id, key)
+        if token is None:
+            token = self.source.token(customer_id, key)
+            if token is None:
+                return AccessFacts(place, None, False, set())
+            cache.put_token(customer_id, key, token, epoch)
+        return AccessFacts(
+            place, token.token, place[0] in token.chargers, set(token.sites.intersection(place[1]))
+        )
+
+
+class _Reads:
+    """How many database reads one document took (0: a hit)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0

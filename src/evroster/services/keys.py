@@ -11,15 +11,16 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from evroster.domain.times import format_timestamp
 from evroster.errors import NotFound, Unauthorized
 from evroster.services.audit import Actor, record
-from evroster.storage.base import DocumentSource, Row, Store, UnitOfWork
+from evroster.storage.base import Row, Store, UnitOfWork
 
 __all__ = [
     "UNAUTHORIZED",
+    "KeySource",
     "Principal",
     "Role",
     "authenticate",
@@ -122,7 +123,13 @@ def revoke_key(store: Store, actor: Actor, key_pk: int) -> None:
         record(uow, actor, "api_key", key_pk, "revoke", {"revoked": False}, {"revoked": True})
 
 
-def authenticate(source: DocumentSource, api_key: str | None, client_id: str | None) -> Principal:
+class KeySource(Protocol):
+    """Where API keys are looked up: the hot path's reads (or their cache)."""
+
+    def principal(self, key_id: str) -> tuple[Any, ...] | None: ...
+
+
+def authenticate(source: KeySource, api_key: str | None, client_id: str | None) -> Principal:
     """The principal for a presented key, or :class:`Unauthorized`.
 
     ``client_id`` is eMabler's ``clientId``: when given it must name the key's customer.

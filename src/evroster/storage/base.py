@@ -6,21 +6,29 @@ decoded on management reads; only the hot path (``DocumentSource``) sees raw tex
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 __all__ = [
+    "CHARGER",
+    "CUSTOMER",
+    "DRIVER",
+    "KEYS",
+    "RESET",
     "AccessFacts",
     "AccessRepository",
     "AliasRepository",
     "AuditRepository",
+    "Change",
+    "ChangeFeed",
     "ChargerRepository",
     "CustomerRepository",
     "DocumentRows",
     "DocumentSource",
     "DriverRepository",
+    "DriverRows",
     "GrantRepository",
     "KeyRepository",
     "LookupRepository",
@@ -29,6 +37,7 @@ __all__ = [
     "SiteRepository",
     "Store",
     "TagRepository",
+    "TokenFacts",
     "TransactionRepository",
     "TransferRepository",
     "UnitOfWork",
@@ -270,6 +279,22 @@ class DocumentRows(NamedTuple):
     chargers: list[tuple[Any, ...]]
 
 
+class DriverRows(NamedTuple):
+    """A driver's own part of its document, and the ids of what it is granted."""
+
+    driver: tuple[Any, ...]
+    sites: list[int]
+    chargers: list[int]
+
+
+class TokenFacts(NamedTuple):
+    """A tag as the decision engine sees it, with every grant of its driver."""
+
+    token: Row
+    sites: frozenset[int]
+    chargers: frozenset[int]
+
+
 class DocumentSource(Protocol):
     """The read side of the hot path: raw rows, no ORM, no validation."""
 
@@ -284,12 +309,61 @@ class DocumentSource(Protocol):
     def chargers(self, customer_id: int, pks: list[int]) -> DocumentRows: ...
     def access_facts(self, customer_id: int, charger_id: str, key: str | None) -> AccessFacts: ...
 
+    # The same facts in the pieces a cache keeps: each read is one snapshot of its own.
+    def driver_of_key(self, customer_id: int, key: str) -> DriverRows | None: ...
+    def driver_of_id(self, customer_id: int, driver_id: int) -> DriverRows | None: ...
+    def place(self, customer_id: int, charger_id: str) -> tuple[int, list[int]] | None:
+        """The charger's primary key and its site path, nearest site first."""
+        ...
+
+    def token(self, customer_id: int, key: str) -> TokenFacts | None:
+        """The tag with this canonical key (or alias) and its driver's grants."""
+        ...
+
+
+class Change(NamedTuple):
+    """What a committed write touched, as the document cache needs to know it.
+
+    ``kind``: ``driver`` (the driver, its tags, aliases or grants; ``ref`` its id),
+    ``charger`` (an existing charger's fields, live ones included, on the same site;
+    ``ref`` its primary key), ``customer`` (anything structural: sites, charger
+    creation, deletion or moves, bulk imports; ``ref`` the customer id), ``keys`` (an
+    API key revoked) or ``reset`` (forget everything: changes were lost or too many).
+    """
+
+    kind: str
+    ref: int
+
+
+DRIVER, CHARGER, CUSTOMER, KEYS, RESET = "driver", "charger", "customer", "keys", "reset"
+
+
+class ChangeFeed(Protocol):
+    """Committed changes, from this process and every other one on the same database."""
+
+    def subscribe(self, apply: Callable[[Sequence[Change]], None]) -> None:
+        """Call ``apply`` with every batch of changes, this process's own right after commit."""
+        ...
+
+    def sync(self) -> None:
+        """Deliver every change committed before this call (SQLite: a cheap check first)."""
+        ...
+
+    def fresh(self) -> bool:
+        """Whether every change committed more than the staleness bound ago was delivered."""
+        ...
+
+    def close(self) -> None: ...
+
 
 class Store(Protocol):
     """A database: units of work for management, a document source for the hot path."""
 
     @property
     def documents(self) -> DocumentSource: ...
+
+    @property
+    def changes(self) -> ChangeFeed: ...
 
     @property
     def inline_reads(self) -> bool:

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from evroster.api.deps import Admin, PagingDep, Reader, StoreDep
+from evroster.api.deps import Admin, DocumentsDep, PagingDep, Reader, StoreDep
 from evroster.api.routes.chargers import ChargerIdPath
 from evroster.api.routes.common import ERRORS, IdPath, created, json_response
 from evroster.api.schemas.authorization import (
@@ -60,7 +60,7 @@ def check_authorization(
     charger_id: ChargerIdPath,
     id_tag: IdTagPath,
     who: Reader,
-    store: StoreDep,
+    documents: DocumentsDep,
     request: Request,
     at: Annotated[
         TimestampIn | None, Query(description="Decide as of this time (default: now)")
@@ -72,20 +72,20 @@ def check_authorization(
     answer reads the same as the one a charger would get.
     """
     decision = authorize(
-        store, who.customer_id, charger_id, id_tag, now=at, cache_horizon=_horizon(request)
+        documents, who.customer_id, charger_id, id_tag, now=at, cache_horizon=_horizon(request)
     )
     out = authorization_out(decision, charger_id, id_tag)
     return json_response(out.model_dump(mode="json", by_alias=True))
 
 
 @router.post("/realtime-auth", response_model=RealtimeAuthOut, responses=ERRORS["list"])
-def realtime_auth(body: RealtimeAuthIn, who: Reader, store: StoreDep) -> Response:
+def realtime_auth(body: RealtimeAuthIn, who: Reader, documents: DocumentsDep) -> Response:
     """eMabler's RealTimeAuth webhook: may `rfid_tag_id` charge at `charger_id`?
 
     Point eMabler's webhook at this URL with an `X-API-Key` header of a read key.
     `reason` is null when charging is allowed.
     """
-    decision = authorize(store, who.customer_id, body.charger_id, body.rfid_tag_id)
+    decision = authorize(documents, who.customer_id, body.charger_id, body.rfid_tag_id)
     reason = (
         None if decision.accepted else _EMABLER.get(decision.outcome, "UNAUTHORIZED_RFID_TAG_ID")
     )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from evroster.storage.base import AccessFacts, Row
 from evroster.storage.sql.tables import tags
 
-__all__ = ["AccessSql", "SqlAccess", "read_facts"]
+__all__ = ["AccessSql", "SqlAccess", "read_facts", "read_place", "read_token"]
 
 _TOKEN_COLUMNS = (
     "id",
@@ -87,26 +87,38 @@ def _token_row(found: tuple[Any, ...]) -> Row:
     return row
 
 
-def read_facts(
-    cur: Any, sql: AccessSql, customer_id: int, charger_id: str, key: str | None
-) -> AccessFacts:
-    """Where the charger stands, the tag with ``key`` (or that alias), and the grants of
-    its driver on that charger and path. Skips what an earlier miss makes moot."""
+def read_place(
+    cur: Any, sql: AccessSql, customer_id: int, charger_id: str
+) -> tuple[int, list[int]] | None:
+    """The charger's primary key and its site path, nearest first; None: no such charger."""
     cur.execute(sql.place, (customer_id, charger_id))
     path = cur.fetchall()
     if not path:
-        return AccessFacts(None, None, False, set())
-    place = (int(path[0][0]), [int(site_id) for _, site_id in path])
-    if key is None:
-        return AccessFacts(place, None, False, set())
+        return None
+    return int(path[0][0]), [int(site_id) for _, site_id in path]
+
+
+def read_token(cur: Any, sql: AccessSql, customer_id: int, key: str) -> Row | None:
+    """The tag with this canonical key, or with it as an alias."""
     cur.execute(sql.token, (customer_id, key))
     found = cur.fetchone()
     if found is None:  # aliases are rare: only a miss pays this probe
         cur.execute(sql.token_by_alias, (customer_id, key))
         found = cur.fetchone()
-    if found is None:
+    return None if found is None else _token_row(found)
+
+
+def read_facts(
+    cur: Any, sql: AccessSql, customer_id: int, charger_id: str, key: str | None
+) -> AccessFacts:
+    """Where the charger stands, the tag with ``key`` (or that alias), and the grants of
+    its driver on that charger and path. Skips what an earlier miss makes moot."""
+    place = read_place(cur, sql, customer_id, charger_id)
+    if place is None:
+        return AccessFacts(None, None, False, set())
+    token = None if key is None else read_token(cur, sql, customer_id, key)
+    if token is None:
         return AccessFacts(place, None, False, set())
-    token = _token_row(found)
     site_ids: Any = place[1]
     if sql.sqlite:
         site_ids = "[" + ",".join(map(str, site_ids)) + "]"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
-from evroster.storage.base import Row
+from evroster.storage.base import DRIVER, Row
+from evroster.storage.sql.changes import note
 from evroster.storage.sql.common import one_or_none, rows
-from evroster.storage.sql.tables import tag_aliases
+from evroster.storage.sql.tables import tag_aliases, tags
 
 __all__ = ["SqlAliases"]
 
@@ -31,7 +32,14 @@ class SqlAliases:
             )
         )
         assert row is not None
+        self._note_driver(tag_id)
         return row
+
+    def _note_driver(self, tag_id: int) -> None:
+        query = sa.select(tags.c.driver_id).where(tags.c.id == tag_id)
+        driver_id = self._conn.execute(query).scalar()
+        if driver_id is not None:
+            note(self._conn, DRIVER, driver_id)
 
     def by_key(self, customer_id: int, alias_key: str) -> Row | None:
         return one_or_none(
@@ -53,8 +61,10 @@ class SqlAliases:
         )
 
     def delete(self, customer_id: int, alias_id: int) -> None:
-        self._conn.execute(
-            tag_aliases.delete().where(
-                tag_aliases.c.customer_id == customer_id, tag_aliases.c.id == alias_id
-            )
-        )
+        tag_id = self._conn.execute(
+            tag_aliases.delete()
+            .where(tag_aliases.c.customer_id == customer_id, tag_aliases.c.id == alias_id)
+            .returning(tag_aliases.c.tag_id)
+        ).scalar()
+        if tag_id is not None:
+            self._note_driver(tag_id)

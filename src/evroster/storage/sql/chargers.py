@@ -10,7 +10,8 @@ import orjson
 import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
-from evroster.storage.base import Page, Row, Values
+from evroster.storage.base import CHARGER, CUSTOMER, Page, Row, Values
+from evroster.storage.sql.changes import note
 from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, rows, update_row
 from evroster.storage.sql.tables import chargers, sockets
 
@@ -61,6 +62,7 @@ class SqlChargers:
         self._conn = conn
 
     def create(self, customer_id: int, values: Values, socket_values: Sequence[Values]) -> Row:
+        note(self._conn, CUSTOMER, customer_id)  # a site gains a charger
         row = insert_row(self._conn, chargers, {"customer_id": customer_id, **_encode(values)})
         self._insert_sockets(customer_id, row["id"], socket_values, {})
         return decode_charger(row)
@@ -87,6 +89,10 @@ class SqlChargers:
     def update(
         self, customer_id: int, pk: int, values: Values, socket_values: Sequence[Values] | None
     ) -> Row:
+        # A move or a new chargerId changes site trees and where chargers are found;
+        # anything else changes this charger's object only.
+        moved = "site_id" in values or "charger_id" in values
+        note(self._conn, CUSTOMER if moved else CHARGER, customer_id if moved else pk)
         row = (
             update_row(self._conn, chargers, customer_id, pk, _encode(values))
             if values
@@ -121,12 +127,14 @@ class SqlChargers:
     def set_live(
         self, customer_id: int, pk: int, values: Values, connection_id: str | None = None
     ) -> None:
+        note(self._conn, CHARGER, pk)
         query = chargers.update().where(chargers.c.customer_id == customer_id, chargers.c.id == pk)
         if connection_id is not None:
             query = query.where(chargers.c.connection_id == connection_id)
         self._conn.execute(query.values(**values))
 
     def set_socket_status(self, pk: int, socket_id: int, status: str | None) -> bool:
+        note(self._conn, CHARGER, pk)
         result = self._conn.execute(
             sockets.update()
             .where(sockets.c.charger_pk == pk, sockets.c.id == socket_id)
@@ -138,6 +146,7 @@ class SqlChargers:
         sqlite = self._conn.dialect.name == "sqlite"
         rows = []
         for s in seen:
+            note(self._conn, CHARGER, s["charger_pk"])
             # SQLite keeps UTC as text in SQLAlchemy's format, which sorts as time does.
             at = s["at"].astimezone(UTC)
             when = at.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else at
@@ -168,6 +177,7 @@ class SqlChargers:
         return None if found is None else int(found)
 
     def delete(self, customer_id: int, pk: int) -> None:
+        note(self._conn, CUSTOMER, customer_id)
         self._conn.execute(
             chargers.delete().where(chargers.c.customer_id == customer_id, chargers.c.id == pk)
         )

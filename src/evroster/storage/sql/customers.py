@@ -7,7 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
-from evroster.storage.base import Row, Values
+from evroster.storage.base import KEYS, Row, Values
+from evroster.storage.sql.changes import note
 from evroster.storage.sql.common import one_or_none, rows
 from evroster.storage.sql.tables import api_keys, customers
 
@@ -66,6 +67,7 @@ class SqlKeys:
         return rows(self._conn.execute(query))
 
     def revoke(self, customer_id: int, key_pk: int) -> bool:
+        note(self._conn, KEYS, key_pk)
         result = self._conn.execute(
             api_keys.update()
             .where(

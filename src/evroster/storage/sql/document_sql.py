@@ -237,6 +237,11 @@ class DocumentSql:
             " WHERE x.driver_id = ?"
         )
         self.chargers_by_pk = f"SELECT 1, {columns} {placed} AND {d.in_list('c.id')} ORDER BY c.id"
+        # Every grant of a driver: 1 and a site id, or 0 and a charger's primary key.
+        self.grants = (
+            "SELECT 1, site_id FROM site_grants WHERE driver_id = ?"
+            " UNION ALL SELECT 0, charger_pk FROM charger_grants WHERE driver_id = ?"
+        )
         if not d.sqlite:
             for name, sql in vars(self).items():
                 setattr(self, name, sql.replace("?", "%s"))

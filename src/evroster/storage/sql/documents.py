@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy.engine import Engine
 
-from evroster.storage.base import AccessFacts, DocumentRows
-from evroster.storage.sql.access import AccessSql, read_facts
+from evroster.storage.base import AccessFacts, DocumentRows, DriverRows, TokenFacts
+from evroster.storage.sql.access import AccessSql, read_facts, read_place, read_token
 from evroster.storage.sql.document_sql import DocumentSql
 from evroster.storage.sql.engine import MMAP_BYTES, unavailable_on_outage
 
@@ -101,6 +101,54 @@ class SqlDocuments:
     def access_facts(self, customer_id: int, charger_id: str, key: str | None) -> AccessFacts:
         """The facts of an authorization decision (``access.py``), in one snapshot."""
         return self._run(lambda cur: read_facts(cur, self._access, customer_id, charger_id, key))
+
+    def driver_of_key(self, customer_id: int, key: str) -> DriverRows | None:
+        def work(cur: Any) -> DriverRows | None:
+            found = self._driver(cur, self._sql.driver_by_key, customer_id, key)
+            if found is not None:
+                return found
+            alias = _fetchone(cur, self._sql.driver_of_alias, (customer_id, key))
+            return (
+                None
+                if alias is None
+                else self._driver(cur, self._sql.driver_by_id, customer_id, alias[0])
+            )
+
+        return self._run(work)
+
+    def driver_of_id(self, customer_id: int, driver_id: int) -> DriverRows | None:
+        return self._run(
+            lambda cur: self._driver(cur, self._sql.driver_by_id, customer_id, driver_id)
+        )
+
+    def place(self, customer_id: int, charger_id: str) -> tuple[int, list[int]] | None:
+        return self._run(lambda cur: read_place(cur, self._access, customer_id, charger_id), False)
+
+    def token(self, customer_id: int, key: str) -> TokenFacts | None:
+        def work(cur: Any) -> TokenFacts | None:
+            token = read_token(cur, self._access, customer_id, key)
+            if token is None:
+                return None
+            sites, chargers = self._grants(cur, token["driver_id"])
+            return TokenFacts(token, frozenset(sites), frozenset(chargers))
+
+        return self._run(work)
+
+    def _driver(self, cur: Any, driver_sql: str, customer_id: int, ref: Any) -> DriverRows | None:
+        driver = _fetchone(cur, driver_sql, (customer_id, ref))
+        if driver is None:
+            return None
+        if not (driver[8] or driver[9]):
+            return DriverRows(driver, [], [])
+        return DriverRows(driver, *self._grants(cur, driver[0]))
+
+    def _grants(self, cur: Any, driver_id: int) -> tuple[list[int], list[int]]:
+        cur.execute(self._sql.grants, (driver_id, driver_id))
+        sites: list[int] = []
+        chargers: list[int] = []
+        for on_site, ref in cur.fetchall():
+            (sites if on_site else chargers).append(int(ref))
+        return sites, chargers
 
     def _read(self, cur: Any, driver_sql: str, customer_id: int, ref: Any) -> DocumentRows | None:
         sql = self._sql

@@ -8,7 +8,8 @@ import orjson
 import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
-from evroster.storage.base import Page, Row, Values
+from evroster.storage.base import DRIVER, Page, Row, Values
+from evroster.storage.sql.changes import note
 from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, update_row
 from evroster.storage.sql.tables import charger_grants, drivers, site_grants, tags
 
@@ -93,9 +94,11 @@ class SqlDrivers:
             {"updated_at": utcnow(), **encode_driver(values)},
         )
         assert row is not None
+        note(self._conn, DRIVER, driver_id)
         return decode_driver(row)
 
     def delete(self, customer_id: int, driver_id: int) -> None:
+        note(self._conn, DRIVER, driver_id)
         self._conn.execute(
             drivers.delete().where(drivers.c.customer_id == customer_id, drivers.c.id == driver_id)
         )
@@ -106,6 +109,7 @@ class SqlTags:
         self._conn = conn
 
     def create(self, customer_id: int, driver_id: int, values: Values) -> Row:
+        note(self._conn, DRIVER, driver_id)
         row = {"customer_id": customer_id, "driver_id": driver_id, "last_updated": utcnow()}
         return insert_row(self._conn, tags, {**row, **values})
 
@@ -128,12 +132,17 @@ class SqlTags:
             self._conn, tags, customer_id, tag_id, {"last_updated": utcnow(), **values}
         )
         assert row is not None
+        note(self._conn, DRIVER, row["driver_id"])
         return row
 
     def delete(self, customer_id: int, tag_id: int) -> None:
-        self._conn.execute(
-            tags.delete().where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
-        )
+        gone = self._conn.execute(
+            tags.delete()
+            .where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
+            .returning(tags.c.driver_id)
+        ).scalar()
+        if gone is not None:
+            note(self._conn, DRIVER, gone)
 
 
 class SqlGrants:
@@ -165,7 +174,11 @@ class SqlGrants:
         )
 
     def _revoked(self, statement: sa.Delete) -> bool:
-        return self._conn.execute(statement).rowcount == 1
+        gone = self._conn.execute(statement.returning(sa.literal_column("driver_id"))).scalar()
+        if gone is None:
+            return False
+        note(self._conn, DRIVER, gone)
+        return True
 
     def _grant(
         self, table: sa.Table, customer_id: int, driver_id: int, column: str, target: int
@@ -179,6 +192,7 @@ class SqlGrants:
         ).first()
         if exists is not None:
             return False
+        note(self._conn, DRIVER, driver_id)
         self._conn.execute(
             table.insert().values(
                 customer_id=customer_id,

@@ -6,7 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from evroster.storage.base import Page, Row, Values
+from evroster.storage.base import CUSTOMER, Page, Row, Values
+from evroster.storage.sql.changes import note
 from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, update_row
 from evroster.storage.sql.tables import chargers, sites
 
@@ -17,7 +18,10 @@ class SqlSites:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
+    # Any change to a site changes the structure of documents (subtrees, names shown in
+    # chargers and home sites): the customer's cached documents all go.
     def create(self, customer_id: int, values: Values) -> Row:
+        note(self._conn, CUSTOMER, customer_id)
         return insert_row(self._conn, sites, {"customer_id": customer_id, **values})
 
     def get(self, customer_id: int, site_id: int) -> Row | None:
@@ -43,11 +47,13 @@ class SqlSites:
         return fetch_page(self._conn, query, offset, limit)
 
     def update(self, customer_id: int, site_id: int, values: Values) -> Row:
+        note(self._conn, CUSTOMER, customer_id)
         row = update_row(self._conn, sites, customer_id, site_id, dict(values))
         assert row is not None
         return row
 
     def delete(self, customer_id: int, site_id: int) -> None:
+        note(self._conn, CUSTOMER, customer_id)
         self._conn.execute(
             sites.delete().where(sites.c.customer_id == customer_id, sites.c.id == site_id)
         )

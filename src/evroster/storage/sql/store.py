@@ -14,6 +14,7 @@ from evroster.errors import Conflict
 from evroster.storage.sql.access import SqlAccess
 from evroster.storage.sql.aliases import SqlAliases
 from evroster.storage.sql.audit import SqlAudit
+from evroster.storage.sql.changes import ChangeLog
 from evroster.storage.sql.chargers import SqlChargers
 from evroster.storage.sql.customers import SqlCustomers, SqlKeys
 from evroster.storage.sql.documents import SqlDocuments
@@ -65,13 +66,14 @@ class SqlUnitOfWork:
 class SqlStore:
     """SQLite or PostgreSQL, chosen by the URL."""
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(self, url: str, pool_size: int = 10, staleness_seconds: float = 1.0) -> None:
         self.engine: Engine = create_engine(url, pool_size)
         self.dialect = self.engine.dialect.name
         self._read_engine = (
             self.engine if self.dialect == "sqlite" else create_engine(url, pool_size, True)
         )
         self._documents = SqlDocuments(self._read_engine)
+        self._changes = ChangeLog(self.engine, staleness_seconds)
         # SQLite has one writer at a time. Threads that race for its lock wait in its
         # busy handler, which sleeps in steps of up to 100 ms; queueing this process's
         # writers on a lock of our own hands the database lock over at once (40 threads
@@ -82,6 +84,10 @@ class SqlStore:
     @property
     def documents(self) -> SqlDocuments:
         return self._documents
+
+    @property
+    def changes(self) -> ChangeLog:
+        return self._changes
 
     @property
     def inline_reads(self) -> bool:
@@ -108,11 +114,15 @@ class SqlStore:
         ):
             try:
                 with conn.begin():
+                    self._changes.begin(conn)
                     yield SqlUnitOfWork.on(conn)
+                    published = self._changes.publish(conn)
             except sa.exc.IntegrityError as exc:
                 raise Conflict("The change conflicts with existing data") from exc
+            self._changes.committed(published)
 
     def close(self) -> None:
+        self._changes.close()
         self._documents.close()
         self.engine.dispose()
         self._read_engine.dispose()

@@ -14,6 +14,7 @@ from evroster.storage.sql.types import Id, UTCDateTime
 __all__ = [
     "api_keys",
     "audit_log",
+    "cache_changes",
     "charger_grants",
     "chargers",
     "customers",
@@ -294,4 +295,18 @@ audit_log = sa.Table(
     sa.Column("changes", sa.Text(), nullable=False),
     sa.Index(None, "customer_id", "at"),
     sa.Index(None, "customer_id", "object", "object_id"),
+)
+
+
+# What each committed write touched, for the document caches of other processes
+# (storage/sql/changes.py). Written on SQLite only: PostgreSQL replicas hear of changes
+# by LISTEN/NOTIFY. Numbered by AUTOINCREMENT so numbers are never reused; the oldest
+# rows are trimmed as new ones come.
+cache_changes = sa.Table(
+    "cache_changes",
+    metadata,
+    sa.Column("seq", Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(1), nullable=False),
+    sa.Column("ref", sa.BigInteger(), nullable=False),
+    sqlite_autoincrement=True,
 )

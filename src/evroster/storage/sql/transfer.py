@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from evroster.domain.times import utcnow
-from evroster.storage.base import Row, Values
+from evroster.storage.base import DRIVER, Row, Values
+from evroster.storage.sql.changes import note
 from evroster.storage.sql.chargers import decode_charger
 from evroster.storage.sql.common import rows
 from evroster.storage.sql.drivers import decode_driver, encode_driver
@@ -141,6 +142,8 @@ class SqlTransfer:
 
     def insert_tags(self, customer_id: int, values: Sequence[Values]) -> list[Row]:
         """Insert new tags (each with its ``driver_id``); their rows, in the order given."""
+        for v in values:
+            note(self._conn, DRIVER, v["driver_id"])
         base = {"customer_id": customer_id, "last_updated": utcnow()}
         return self._insert_many(tags, [{**base, **v} for v in values])
 
@@ -166,6 +169,8 @@ class SqlTransfer:
         on_chargers: Sequence[tuple[int, int]],
     ) -> None:
         """Insert (driver, site) and (driver, charger pk) grants known not to exist."""
+        for driver_id, _ in (*on_sites, *on_chargers):
+            note(self._conn, DRIVER, driver_id)
         now = utcnow()
         if on_sites:
             self._conn.execute(
@@ -191,6 +196,8 @@ class SqlTransfer:
             (site_grants, "site_id", on_sites),
             (charger_grants, "charger_pk", on_chargers),
         ):
+            for driver_id, _ in pairs:
+                note(self._conn, DRIVER, driver_id)
             if pairs:
                 self._conn.execute(
                     table.delete().where(

@@ -1,0 +1,347 @@
+"""Issue #6's benchmarks at a million tags: the driver document with a warm cache, with
+no cache, under 95 % reads and 5 % writes, p99 against connections, and a worker's
+memory with its cache full. Every rate is a ratio to the ceiling measured in the same
+run (bench/ceiling.py returning a document of the mean size).
+
+    python -m bench.scale [--duration 15] [--rounds 2] [--reuse] [--postgres URL]
+
+Data (bench/dataset.py, bulk-loaded): ``MILLION``, 500,000 drivers with 1,000,000 tags,
+20,125 sites five levels deep, 100,000 chargers; and for the cold comparison the same
+shape at a tenth (50,000 drivers, 100,000 tags). ``--reuse`` keeps the databases of a
+previous run (their keys are in bench/data/scale-*.json).
+
+Phases, each against its own ``evroster serve`` (one worker, pinned to CPU 0; wrk on
+CPU 1), alternating with the ceiling round by round:
+
+* warm: 64 connections over a hot set of 100,000 idTags (a tenth of all), after one
+  pass that fills the cache; then 16, 64 and 256 connections for the p99 plot;
+* cold: the cache off (``EVROSTER_CACHE_MB=0``), every idTag of the database, at 1M and
+  at 100k tags;
+* mixed: the hot set, 95 % document reads and 5 % writes (half renaming a driver, half
+  renaming a charger that appears in many documents), through the same server;
+* memory: every idTag of the database for 60 s, the default cache size; resident
+  memory of the worker and the cache's own count of its bytes, read at the end.
+
+Writes bench/results/scale[-postgresql].json and docs/benchmarks-p99.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from bench.common import (
+    DATA,
+    RESULTS,
+    ROOT,
+    Served,
+    add_postgres_option,
+    free_port,
+    fresh_database,
+    pin,
+    serving,
+    uvicorn_argv,
+)
+from bench.dataset import MILLION, Shape, load
+from evroster.storage.migrations import upgrade
+from evroster.storage.sql.store import SqlStore
+
+DOCS = ROOT.parent / "docs"
+TENTH = Shape(drivers=50_000, levels=(5, 4, 5, 10, 19), chargers=10_000)
+HOT_SET = 100_000
+CONNECTIONS = (16, 64, 256)
+
+
+def _dataset(name: str, shape: Shape, postgres: str | None, reuse: bool) -> dict[str, Any]:
+    """Load ``shape`` (or find the last run's) and write the files wrk reads."""
+    meta = DATA / f"scale-{name}.json"
+    backend = "postgresql" if postgres else "sqlite"
+    if reuse and meta.exists():
+        found: dict[str, Any] = json.loads(meta.read_text())
+        if found["backend"] == backend:
+            print(f"reusing {name}: {found['counts']}")
+            return found
+    url = fresh_database(f"scale-{name}", postgres, f"evroster_bench_{name}")
+    upgrade(url)
+    store = SqlStore(url)
+    data = load(store, shape)
+    with store.engine.connect() as conn:
+        # For the mixed load: each idTag with its driver and a charger of the customer.
+        chargers = [
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT charger_id FROM chargers WHERE customer_id = :c"),
+                {"c": data.customer_id},
+            )
+        ]
+        owners = dict(
+            conn.execute(
+                sa.text("SELECT id_tag_key, driver_id FROM tags WHERE customer_id = :c"),
+                {"c": data.customer_id},
+            ).all()
+        )
+    store.close()
+    rng = random.Random(6)
+    all_tags = DATA / f"scale-{name}-tags.txt"
+    all_tags.write_text("\n".join(data.id_tags) + "\n")
+    hot = rng.sample(data.id_tags, min(HOT_SET, len(data.id_tags)))
+    (DATA / f"scale-{name}-hot.txt").write_text("\n".join(hot) + "\n")
+    mixed = [f"{t} {owners[t]} {rng.choice(chargers)}" for t in hot]
+    (DATA / f"scale-{name}-mixed.txt").write_text("\n".join(mixed) + "\n")
+    found = {
+        "backend": backend,
+        "url": url,
+        "key": data.api_key,
+        "counts": data.counts,
+        "load_seconds": round(data.seconds, 1),
+    }
+    meta.write_text(json.dumps(found, indent=2) + "\n")
+    print(f"loaded {name}: {data.counts} in {data.seconds:.1f} s")
+    return found
+
+
+def _wrk(
+    base: str, seconds: int, connections: int, script: str, data: Path, key: str
+) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            *pin(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+            "-s", str(ROOT / script), base, "--", str(data), key,
+        ],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    def latency_ms(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert match, out
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rps, out
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(rps.group(1)),
+        "p50_ms": latency_ms("50"),
+        "p99_ms": latency_ms("99"),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else None,
+        "connections": connections,
+    }
+
+
+def _server(url: str, port: int, name: str, **env: str) -> Any:
+    argv = [sys.executable, "-m", "evroster", "serve", "--port", str(port)]
+    settings = {
+        "EVROSTER_DATABASE_URL": url,
+        "EVROSTER_ACCESS_LOG": "false",
+        "EVROSTER_LOG_LEVEL": "info",  # for the cache's statistics at shutdown
+        **env,
+    }
+    return serving(argv, settings, port, f"scale-{name}")
+
+
+def _cache_stats(log: Path) -> dict[str, Any] | None:
+    found = re.findall(r"document cache at shutdown: (\{.*\})", log.read_text())
+    return json.loads(found[-1].replace("'", '"')) if found else None
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"VmRSS:\s+(\d+) kB", status)
+    assert match
+    return int(match.group(1)) / 1024
+
+
+def _alternate(
+    rounds: int, seconds: int, ceiling: str, app: str, script: str, data: Path, key: str
+) -> dict[str, Any]:
+    runs: dict[str, list[dict[str, Any]]] = {"ceiling": [], "evroster": []}
+    for n in range(rounds):
+        for name, base in (("ceiling", ceiling), ("evroster", app)):
+            _wrk(base, 2, 64, script, data, key)
+            result = _wrk(base, seconds, 64, script, data, key)
+            runs[name].append(result)
+            print(
+                f"  round {n + 1} {name:9s} {result['rps']:9.0f} req/s  p50 "
+                f"{result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
+                f"non-2xx {result['non_2xx']}"
+            )
+    median = {
+        name: {f: statistics.median(r[f] for r in rs) for f in ("rps", "p50_ms", "p99_ms")}
+        for name, rs in runs.items()
+    }
+    return {
+        "runs": runs,
+        **median,
+        "ratio": round(median["evroster"]["rps"] / median["ceiling"]["rps"], 3),
+        "non_2xx": sum(r["non_2xx"] for rs in runs.values() for r in rs),
+    }
+
+
+def _mean_document(base: str, key: str, tags: Path) -> Path:
+    sample = random.Random(5).sample(tags.read_text().split(), 2000)
+    with httpx.Client(base_url=base, headers={"X-API-Key": key}) as client:
+        bodies = [client.get(f"/api/v1/drivers/by-idtag/{t}").content for t in sample]
+    mean = round(statistics.mean(len(b) for b in bodies))
+    near = max((b for b in bodies if len(b) <= mean), key=len)
+    body = DATA / "scale-mean-document.json"
+    body.write_bytes(near + b" " * (mean - len(near)))
+    return body
+
+
+def _plot(sweep: dict[str, list[dict[str, Any]]], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=120)
+    for name, style in (("ceiling", "o--"), ("evroster", "s-")):
+        points = sweep[name]
+        ax.plot([p["connections"] for p in points], [p["p99_ms"] for p in points], style,
+                label=name if name == "ceiling" else "evroster, warm cache")  # fmt: skip
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(CONNECTIONS), [str(c) for c in CONNECTIONS])
+    ax.set_xlabel("connections (wrk, one thread)")
+    ax.set_ylabel("p99 latency (ms)")
+    ax.set_title("Driver document by idTag, 1,000,000 tags, one worker")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="keep the last run's databases")
+    add_postgres_option(parser)
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: `make bench` installs it (apt-get install wrk)")
+    DATA.mkdir(exist_ok=True)
+    million = _dataset("1m", MILLION, args.postgres, args.reuse)
+    tenth = _dataset("100k", TENTH, args.postgres, args.reuse)
+    key = million["key"]
+    every = DATA / "scale-1m-tags.txt"
+    report: dict[str, Any] = {
+        "benchmark": "driver document by idTag at 1,000,000 tags",
+        "backend": million["backend"],
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "dataset": million["counts"],
+        "load_seconds": million["load_seconds"],
+        "dataset_100k": tenth["counts"],
+        "load_seconds_100k": tenth["load_seconds"],
+        "settings": {
+            "duration_s": args.duration,
+            "rounds": args.rounds,
+            "hot_set": HOT_SET,
+            "server": "evroster serve: uvicorn (uvloop, httptools), 1 worker",
+            "pinning": "server CPU 0, wrk CPU 1" if pin(0) else "none",
+        },
+    }
+    ceiling_port = free_port()
+    with _server(million["url"], free_port(), "warm") as app:
+        body = _mean_document(app.base, key, every)
+        report["ceiling_body_bytes"] = body.stat().st_size
+        ceiling_env = {"CEILING_KEY": key, "CEILING_BODY": str(body)}
+        argv = uvicorn_argv("bench.ceiling:app", ceiling_port)
+        with serving(argv, ceiling_env, ceiling_port, "scale-ceiling") as ceiling:
+            report.update(_run_phases(args, million, tenth, app, ceiling.base))
+    report["warm"]["cache"] = _cache_stats(app.log)
+    suffix = "" if million["backend"] == "sqlite" else "-postgresql"
+    out = RESULTS / f"scale{suffix}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    if million["backend"] == "sqlite":
+        _plot(report["p99_by_connections"], DOCS / "benchmarks-p99.png")
+    _summary(report, out)
+    bad = sum(report[p]["non_2xx"] for p in ("warm", "cold_1m", "cold_100k", "mixed"))
+    return 1 if bad else 0
+
+
+def _run_phases(
+    args: argparse.Namespace,
+    million: dict[str, Any],
+    tenth: dict[str, Any],
+    app: Served,
+    ceiling: str,
+) -> dict[str, Any]:
+    key, seconds, rounds = million["key"], args.duration, args.rounds
+    hot, every = DATA / "scale-1m-hot.txt", DATA / "scale-1m-tags.txt"
+    found: dict[str, Any] = {}
+    print("warm: filling the cache with one pass over the hot set")
+    _wrk(app.base, 20, 64, "idtags.lua", hot, key)
+    print("warm: 64 connections, hot set")
+    found["warm"] = _alternate(rounds, seconds, ceiling, app.base, "idtags.lua", hot, key)
+    sweep: dict[str, list[dict[str, Any]]] = {"ceiling": [], "evroster": []}
+    for connections in CONNECTIONS:
+        for name, base in (("ceiling", ceiling), ("evroster", app.base)):
+            sweep[name].append(
+                _wrk(base, max(5, seconds // 2), connections, "idtags.lua", hot, key)
+            )
+        print(
+            f"  {connections:3d} connections: p99 ceiling {sweep['ceiling'][-1]['p99_ms']:.2f} ms,"
+            f" evroster {sweep['evroster'][-1]['p99_ms']:.2f} ms"
+        )
+    found["p99_by_connections"] = sweep
+    for name, data, tags in (("cold_1m", million, every), ("cold_100k", tenth, None)):
+        tags = tags or DATA / "scale-100k-tags.txt"
+        print(f"{name}: cache off, every idTag")
+        with _server(data["url"], free_port(), name, EVROSTER_CACHE_MB="0") as cold:
+            found[name] = _alternate(
+                rounds, seconds, ceiling, cold.base, "idtags.lua", tags, data["key"]
+            )
+    found["cold_p99_ratio_1m_to_100k"] = round(
+        found["cold_1m"]["evroster"]["p99_ms"] / found["cold_100k"]["evroster"]["p99_ms"], 2
+    )
+    print("mixed: 95 % reads, 5 % writes, hot set")
+    mixed_data = DATA / "scale-1m-mixed.txt"
+    with _server(million["url"], free_port(), "mixed") as mixed:
+        _wrk(mixed.base, 20, 64, "idtags.lua", hot, key)
+        found["mixed"] = _alternate(
+            rounds, seconds, ceiling, mixed.base, "mixed.lua", mixed_data, key
+        )
+    found["mixed"]["cache"] = _cache_stats(mixed.log)
+    print("memory: every idTag for 60 s at the default cache size")
+    with _server(million["url"], free_port(), "memory") as filling:
+        rss_before = _rss_mb(filling.pid)
+        _wrk(filling.base, 60, 64, "idtags.lua", every, key)
+        rss_after = _rss_mb(filling.pid)
+    found["memory"] = {
+        "rss_mb_at_start": round(rss_before, 1),
+        "rss_mb_cache_full": round(rss_after, 1),
+        "cache": _cache_stats(filling.log),
+    }
+    return found
+
+
+def _summary(report: dict[str, Any], out: Path) -> None:
+    print()
+    for phase in ("warm", "cold_1m", "cold_100k", "mixed"):
+        r = report[phase]
+        print(
+            f"{phase:10s} ratio {r['ratio']:.3f}  evroster {r['evroster']['rps']:8.0f} req/s "
+            f"p99 {r['evroster']['p99_ms']:6.2f} ms | ceiling {r['ceiling']['rps']:8.0f} req/s"
+        )
+    print(f"cold p99 at 1M / at 100k: {report['cold_p99_ratio_1m_to_100k']}")
+    print(f"memory: {report['memory']}")
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

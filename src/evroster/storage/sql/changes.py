@@ -1,0 +1,218 @@
+"""The change feed: what each committed write touched, for every process's cache.
+
+Repositories :func:`note` what they change on their connection; ``SqlStore`` publishes
+the notes inside the transaction, just before it commits, so that a change is
+published if and only if it is committed.
+
+* SQLite: rows of ``cache_changes`` (numbered in commit order, since SQLite writers
+  are serial). Every reader first asks ``PRAGMA data_version`` (a memory read, no
+  I/O), which moves whenever another connection has committed; only then does it read
+  the new rows. A read that starts after a write returned therefore sees its changes:
+  no staleness, across any number of processes on the file.
+* PostgreSQL: ``pg_notify`` on one channel, which the server delivers after commit to
+  every listening replica. A thread per process listens and probes its connection
+  every :data:`PROBE_SECONDS`; the server sends pending notifications before answering a
+  probe, so once a probe started at *t* has returned, everything committed before *t*
+  has arrived. ``fresh()`` is false when the last such *t* is older than the staleness
+  bound (the listener dropped, the server is slow): the cache then stands aside and
+  every read goes to the database until the listener is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import select
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change
+
+__all__ = ["CHANNEL", "LISTENER", "PROBE_SECONDS", "ChangeLog", "note"]
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "evroster_changes"
+LISTENER = "evroster-changes"  # application_name, so operators can tell it in pg_stat_activity
+PROBE_SECONDS = 0.2
+# More changes than this in one transaction (a bulk import, lastSeen of thousands of
+# chargers in one batch) are published as one reset: cheaper for every reader than
+# thousands of invalidations, and a notification payload is limited to 8,000 bytes.
+MAX_CHANGES = 2000
+# SQLite keeps this many changes; a process further behind than that resets its cache.
+KEEP_CHANGES = 100_000
+_KEY = "evroster_changes"
+_CODES = {DRIVER: "d", CHARGER: "c", CUSTOMER: "x", KEYS: "k", RESET: "r"}
+_KINDS = {code: kind for kind, code in _CODES.items()}
+
+Apply = Callable[[Sequence[Change]], None]
+
+
+def note(conn: sa.Connection, kind: str, ref: int) -> None:
+    """Record, on the connection of the unit of work, that this write touched ``ref``."""
+    conn.info.setdefault(_KEY, set()).add(Change(kind, int(ref)))
+
+
+def _encode(changes: Sequence[Change]) -> str:
+    return ",".join(f"{_CODES[c.kind]}{c.ref}" for c in changes)
+
+
+def _payloads(changes: Sequence[Change]) -> list[str]:
+    """The changes as notification payloads under PostgreSQL's 8,000-byte limit."""
+    step = 350  # 350 * len("c" + 19 digits + ",") = 7,350 bytes and the origin, at most
+    return [_encode(changes[i : i + step]) for i in range(0, len(changes), step)]
+
+
+def _decode(payload: str) -> list[Change]:
+    return [Change(_KINDS[item[0]], int(item[1:])) for item in payload.split(",") if item]
+
+
+class ChangeLog:
+    """One process's end of the feed, for the database of ``engine``."""
+
+    def __init__(self, engine: sa.Engine, staleness_seconds: float = 1.0) -> None:
+        self._engine = engine
+        self._url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._bound = staleness_seconds
+        self._subscribers: list[Apply] = []
+        self._lock = threading.Lock()
+        self._reader: sqlite3.Connection | None = None
+        self._version = 0
+        self._last = 0
+        self._confirmed = 0.0
+        self._stop = threading.Event()
+        self._listener: threading.Thread | None = None
+        # Tells this process's notifications from other replicas'.
+        self._origin = secrets.token_hex(6)
+
+    # -- the writing side ----------------------------------------------------------
+
+    @staticmethod
+    def begin(conn: sa.Connection) -> None:
+        conn.info[_KEY] = set()
+
+    def publish(self, conn: sa.Connection) -> list[Change]:
+        """Publish the notes of this transaction (called just before its commit)."""
+        noted = conn.info.pop(_KEY, None)
+        if not noted:
+            return []
+        changes = sorted(noted) if len(noted) <= MAX_CHANGES else [Change(RESET, 0)]
+        if self._sqlite:
+            conn.exec_driver_sql(
+                "INSERT INTO cache_changes (kind, ref) VALUES (?, ?)",
+                [(_CODES[c.kind], c.ref) for c in changes],
+            )
+            conn.exec_driver_sql(
+                "DELETE FROM cache_changes WHERE seq <"
+                f" (SELECT max(seq) FROM cache_changes) - {KEEP_CHANGES}"
+            )
+        else:
+            for payload in _payloads(changes):
+                conn.exec_driver_sql(
+                    "SELECT pg_notify(%s, %s)", (CHANNEL, f"{self._origin}/{payload}")
+                )
+        return changes
+
+    def committed(self, changes: list[Change]) -> None:
+        """This process's own changes, applied at once: read-your-writes on every replica.
+
+        SQLite needs nothing here: the next read's ``sync`` sees them like any other
+        process's. A replica skips its own notifications when they arrive (``origin``).
+        """
+        if changes and not self._sqlite:
+            self._deliver(changes)
+
+    # -- the reading side ----------------------------------------------------------
+
+    def subscribe(self, apply: Apply) -> None:
+        with self._lock:
+            first = not self._subscribers
+            self._subscribers.append(apply)
+        if first:
+            self._start()
+
+    def sync(self) -> None:
+        reader = self._reader
+        if reader is None:
+            return
+        with self._lock:
+            version = reader.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._version:
+                return
+            self._version = version
+            rows = reader.execute(
+                "SELECT seq, kind, ref FROM cache_changes WHERE seq > ? ORDER BY seq",
+                (self._last,),
+            ).fetchall()
+            if not rows:
+                return
+            # Numbers are gap-free; a gap means this process fell behind the kept rows.
+            lost = rows[0][0] != self._last + 1
+            self._last = rows[-1][0]
+            changes = [Change(RESET, 0)] if lost else [Change(_KINDS[k], r) for _, k, r in rows]
+            subscribers = list(self._subscribers)
+        for apply in subscribers:
+            apply(changes)
+
+    def fresh(self) -> bool:
+        return self._sqlite or time.monotonic() - self._confirmed < self._bound
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _deliver(self, changes: Sequence[Change]) -> None:
+        for apply in list(self._subscribers):
+            apply(changes)
+
+    def _start(self) -> None:
+        if self._sqlite:
+            database = self._engine.url.database or ""
+            reader = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+            self._version = reader.execute("PRAGMA data_version").fetchone()[0]
+            last = reader.execute("SELECT coalesce(max(seq), 0) FROM cache_changes").fetchone()
+            self._last = last[0]
+            self._reader = reader
+            return
+        self._listener = threading.Thread(target=self._listen, name="evroster-changes", daemon=True)
+        self._listener.start()
+
+    def _listen(self) -> None:
+        """Listen, probe, and after any failure reset and listen again."""
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(
+                    self._url, autocommit=True, connect_timeout=5, application_name=LISTENER
+                ) as conn:
+                    conn.add_notify_handler(self._on_notify)
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    # Whatever was published while nobody listened is lost: start over.
+                    self._deliver([Change(RESET, 0)])
+                    self._probe_loop(conn)
+            except (psycopg.Error, OSError, ValueError) as exc:
+                log.warning("change feed: listener lost (%s); cache bypassed until back", exc)
+                self._stop.wait(1.0)
+
+    def _probe_loop(self, conn: psycopg.Connection[Any]) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            conn.execute("SELECT 1")  # delivers every notification sent before it
+            self._confirmed = started
+            # Wake early when a notification arrives; the next probe reads it.
+            select.select([conn.fileno()], [], [], PROBE_SECONDS)
+
+    def _on_notify(self, notification: psycopg.Notify) -> None:
+        origin, _, payload = notification.payload.partition("/")
+        if notification.channel == CHANNEL and origin != self._origin:
+            self._deliver(_decode(payload))

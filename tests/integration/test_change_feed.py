@@ -1,0 +1,135 @@
+"""The change feed between processes, on both databases: what each write publishes,
+that a rolled-back write publishes nothing, that big batches become one reset, and that
+a SQLite reader that fell behind the kept rows resets."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from evroster.errors import NotFound
+from evroster.services import chargers, drivers, sites
+from evroster.services.audit import Actor
+from evroster.services.charging import Traffic, record_traffic
+from evroster.services.keys import create_customer, issue_key, revoke_key
+from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change
+from evroster.storage.sql.changes import MAX_CHANGES
+from evroster.storage.sql.store import SqlStore
+
+
+class Heard:
+    """What a second store on the same database (another process) is told."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.changes: list[Change] = []
+        self._lock = threading.Lock()
+        store.changes.subscribe(self._apply)
+
+    def _apply(self, changes: Sequence[Change]) -> None:
+        with self._lock:
+            self.changes.extend(changes)
+
+    def take(self, wanted: int = 1) -> list[Change]:
+        """Everything heard since the last call, once at least ``wanted`` arrived."""
+        deadline = time.monotonic() + 5
+        while True:
+            self.store.changes.sync()
+            with self._lock:
+                if len(self.changes) >= wanted or time.monotonic() > deadline:
+                    taken, self.changes = self.changes, []
+                    return taken
+            time.sleep(0.01)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stores(
+    request: pytest.FixtureRequest, database_urls: dict[str, str]
+) -> Iterator[tuple[SqlStore, Heard]]:
+    writer, reader = SqlStore(database_urls[request.param]), SqlStore(database_urls[request.param])
+    heard = Heard(reader)
+    if request.param == "postgresql":
+        deadline = time.monotonic() + 10
+        while not reader.changes.fresh():  # the listener is up and has probed
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        heard.take(1)  # the reset a listener starts with
+    yield writer, heard
+    writer.close()
+    reader.close()
+
+
+def test_each_write_publishes_what_it_touched(stores: tuple[SqlStore, Heard]) -> None:
+    store, heard = stores
+    customer = create_customer(store, "feed")["id"]
+    actor = Actor(customer)
+    site = sites.create_site(store, actor, {"name": "S"})["id"]
+    assert heard.take() == [Change(CUSTOMER, customer)]
+    pk = chargers.create_charger(store, actor, {"site_id": site, "charger_id": "F-1"})["id"]
+    assert heard.take() == [Change(CUSTOMER, customer)]
+    chargers.update_charger(store, actor, "F-1", {"charger_name": "renamed"})
+    assert heard.take() == [Change(CHARGER, pk)]
+    driver = drivers.create_driver(store, actor, {"name": "D"})["id"]
+    drivers.add_tag(store, actor, driver, {"id_tag": "FEED01"})
+    assert heard.take() == [Change(DRIVER, driver)]
+    drivers.grant_site(store, actor, driver, site)
+    assert heard.take() == [Change(DRIVER, driver)]
+    key = issue_key(store, actor, "read")
+    revoke_key(store, actor, key["id"])
+    assert heard.take() == [Change(KEYS, key["id"])]
+    with pytest.raises(NotFound):  # refused: nothing committed, nothing published
+        drivers.grant_site(store, actor, driver, site + 10_000)
+    drivers.update_driver(store, actor, driver, {"name": "E"})
+    assert heard.take() == [Change(DRIVER, driver)]
+
+
+def test_big_batches_are_published_whole_or_as_one_reset(stores: tuple[SqlStore, Heard]) -> None:
+    store, heard = stores
+    customer = create_customer(store, "feed")["id"]
+    site = sites.create_site(store, Actor(customer), {"name": "S"})["id"]
+    heard.take()
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:  # many chargers, written as a bulk load would
+        first = conn.execute(sa.text("SELECT coalesce(max(id), 0) + 1 FROM chargers")).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO chargers (id, customer_id, site_id, charger_id, active_connection,"
+                " push_integration_enabled, charger_specific_message_structure,"
+                " split_evse_by_socket) VALUES (:id, :c, :s, :cid, false, false, false, false)"
+            ),
+            [
+                {"id": first + n, "c": customer, "s": site, "cid": f"BATCH-{n}"}
+                for n in range(MAX_CHANGES + 1)
+            ],
+        )
+    # 1,000 chargers' lastSeen in one transaction: several notifications on PostgreSQL.
+    seen = [Traffic(customer, first + n, now, "Heartbeat") for n in range(1000)]
+    record_traffic(store, seen)
+    assert sorted(heard.take(1000)) == [Change(CHARGER, first + n) for n in range(1000)]
+    record_traffic(
+        store, [Traffic(customer, first + n, now, "Heartbeat") for n in range(MAX_CHANGES + 1)]
+    )
+    assert heard.take() == [Change(RESET, 0)]
+
+
+def test_a_sqlite_reader_behind_the_kept_changes_resets(database_urls: dict[str, str]) -> None:
+    url = database_urls["sqlite"]
+    store, other = SqlStore(url), SqlStore(url)
+    heard = Heard(other)
+    try:
+        customer = create_customer(store, "feed")["id"]
+        for name in ("one", "two"):
+            sites.create_site(store, Actor(customer), {"name": name})
+        with store.engine.begin() as conn:  # the older one trimmed before the reader came
+            conn.exec_driver_sql(
+                "DELETE FROM cache_changes WHERE seq = (SELECT max(seq) - 1 FROM cache_changes)"
+            )
+        assert heard.take() == [Change(RESET, 0)]
+    finally:
+        store.close()
+        other.close()
