@@ -62,8 +62,15 @@ class _Bulk:
     executemany on SQLite's own cursor. The ORM or even Core would take minutes per
     million rows; this takes seconds."""
 
-    def __init__(self, conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> None:
+    def __init__(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        columns: Sequence[str],
+        parent: _Bulk | None = None,
+    ) -> None:
         self._raw: Any = conn.connection.dbapi_connection
+        self._parent = parent  # rows this table's foreign keys point at, written first
         self._table = table.name
         self._columns = list(columns)
         self._sqlite = conn.dialect.name == "sqlite"
@@ -76,6 +83,8 @@ class _Bulk:
             self.flush()
 
     def flush(self) -> None:
+        if self._parent is not None:
+            self._parent.flush()
         if not self._rows:
             return
         names = ", ".join(self._columns)
@@ -156,6 +165,7 @@ def _chargers(
         ("charger_pk", "id", "customer_id", "type", "max_power", "status", "name",
          "max_watts", "max_voltage", "max_amperage", "device_evse_id", "device_connector_id",
          "last_updated"),
+        chargers,
     )  # fmt: skip
     base = _next_id(conn, t.chargers)
     configurations = '[{"configName":"HeartbeatInterval","configValue":"300","canBeChanged":true}]'
@@ -201,12 +211,16 @@ def load(store: SqlStore, shape: Shape, seed: int = 3) -> Dataset:
             conn, t.tags,
             ("customer_id", "driver_id", "id_tag", "id_tag_key", "token_name", "last_updated",
              "expiring_date"),
+            drivers,
         )  # fmt: skip
         site_grants = _Bulk(
-            conn, t.site_grants, ("driver_id", "site_id", "customer_id", "created_at")
+            conn, t.site_grants, ("driver_id", "site_id", "customer_id", "created_at"), drivers
         )
         charger_grants = _Bulk(
-            conn, t.charger_grants, ("driver_id", "charger_pk", "customer_id", "created_at")
+            conn,
+            t.charger_grants,
+            ("driver_id", "charger_pk", "customer_id", "created_at"),
+            drivers,
         )
         base = _next_id(conn, t.drivers)
         expiry = now + timedelta(days=365)

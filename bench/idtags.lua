@@ -1,15 +1,26 @@
--- wrk script: GET the driver document for a random idTag from a file.
--- Usage: wrk -s idtags.lua URL -- <idtag file> <api key>
+-- wrk script: GET the driver document for a random idTag from a file, or for each
+-- idTag of the file in turn with "seq" (to fill a cache once).
+-- Usage: wrk -s idtags.lua URL -- <idtag file> <api key> [seq]
 local tags = {}
+local sequential = false
+local next_tag = 0
 
 function init(args)
   for line in io.lines(args[1]) do
     tags[#tags + 1] = line
   end
   wrk.headers["X-API-Key"] = args[2]
+  sequential = args[3] == "seq"
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 end
 
 function request()
-  return wrk.format("GET", "/api/v1/drivers/by-idtag/" .. tags[math.random(#tags)])
+  local tag
+  if sequential then
+    next_tag = next_tag % #tags + 1
+    tag = tags[next_tag]
+  else
+    tag = tags[math.random(#tags)]
+  end
+  return wrk.format("GET", "/api/v1/drivers/by-idtag/" .. tag)
 end

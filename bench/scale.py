@@ -60,7 +60,7 @@ from evroster.storage.sql.store import SqlStore
 
 DOCS = ROOT.parent / "docs"
 TENTH = Shape(drivers=50_000, levels=(5, 4, 5, 10, 19), chargers=10_000)
-HOT_SET = 100_000
+HOT_SET = 50_000
 CONNECTIONS = (16, 64, 256)
 
 
@@ -68,57 +68,69 @@ def _dataset(name: str, shape: Shape, postgres: str | None, reuse: bool) -> dict
     """Load ``shape`` (or find the last run's) and write the files wrk reads."""
     meta = DATA / f"scale-{name}.json"
     backend = "postgresql" if postgres else "sqlite"
+    found: dict[str, Any] | None = None
     if reuse and meta.exists():
-        found: dict[str, Any] = json.loads(meta.read_text())
-        if found["backend"] == backend:
+        found = json.loads(meta.read_text())
+        if found is not None and found["backend"] == backend:
             print(f"reusing {name}: {found['counts']}")
-            return found
-    url = fresh_database(f"scale-{name}", postgres, f"evroster_bench_{name}")
-    upgrade(url)
-    store = SqlStore(url)
-    data = load(store, shape)
+        else:
+            found = None
+    if found is None:
+        url = fresh_database(f"scale-{name}", postgres, f"evroster_bench_{name}")
+        upgrade(url)
+        store = SqlStore(url)
+        data = load(store, shape)
+        store.close()
+        found = {
+            "backend": backend,
+            "url": url,
+            "customer_id": data.customer_id,
+            "key": data.api_key,
+            "counts": data.counts,
+            "load_seconds": round(data.seconds, 1),
+        }
+        meta.write_text(json.dumps(found, indent=2) + "\n")
+        print(f"loaded {name}: {data.counts} in {data.seconds:.1f} s")
+    _files(name, found)
+    return found
+
+
+def _files(name: str, data: dict[str, Any]) -> None:
+    """Every idTag; a random hot set of them; and for the mixed load each hot idTag with
+    its driver and a random charger of the customer."""
+    store = SqlStore(data["url"])
     with store.engine.connect() as conn:
-        # For the mixed load: each idTag with its driver and a charger of the customer.
-        chargers = [
-            r[0]
-            for r in conn.execute(
-                sa.text("SELECT charger_id FROM chargers WHERE customer_id = :c"),
-                {"c": data.customer_id},
-            )
-        ]
+        customer = {"c": data["customer_id"]}
+        chargers = list(
+            conn.execute(
+                sa.text("SELECT charger_id FROM chargers WHERE customer_id = :c"), customer
+            ).scalars()
+        )
         owners = dict(
             conn.execute(
-                sa.text("SELECT id_tag_key, driver_id FROM tags WHERE customer_id = :c"),
-                {"c": data.customer_id},
+                sa.text(
+                    "SELECT id_tag_key, driver_id FROM tags WHERE customer_id = :c ORDER BY id"
+                ),
+                customer,
             ).all()
         )
     store.close()
     rng = random.Random(6)
-    all_tags = DATA / f"scale-{name}-tags.txt"
-    all_tags.write_text("\n".join(data.id_tags) + "\n")
-    hot = rng.sample(data.id_tags, min(HOT_SET, len(data.id_tags)))
+    every = list(owners)
+    (DATA / f"scale-{name}-tags.txt").write_text("\n".join(every) + "\n")
+    hot = rng.sample(every, min(HOT_SET, len(every)))
     (DATA / f"scale-{name}-hot.txt").write_text("\n".join(hot) + "\n")
     mixed = [f"{t} {owners[t]} {rng.choice(chargers)}" for t in hot]
     (DATA / f"scale-{name}-mixed.txt").write_text("\n".join(mixed) + "\n")
-    found = {
-        "backend": backend,
-        "url": url,
-        "key": data.api_key,
-        "counts": data.counts,
-        "load_seconds": round(data.seconds, 1),
-    }
-    meta.write_text(json.dumps(found, indent=2) + "\n")
-    print(f"loaded {name}: {data.counts} in {data.seconds:.1f} s")
-    return found
 
 
 def _wrk(
-    base: str, seconds: int, connections: int, script: str, data: Path, key: str
+    base: str, seconds: int, connections: int, script: str, data: Path, key: str, *extra: str
 ) -> dict[str, Any]:
     out = subprocess.run(
         [
             *pin(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-            "-s", str(ROOT / script), base, "--", str(data), key,
+            "-s", str(ROOT / script), base, "--", str(data), key, *extra,
         ],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -143,12 +155,16 @@ def _wrk(
     }
 
 
+_CACHE_ENV: dict[str, str] = {}
+
+
 def _server(url: str, port: int, name: str, **env: str) -> Any:
     argv = [sys.executable, "-m", "evroster", "serve", "--port", str(port)]
     settings = {
         "EVROSTER_DATABASE_URL": url,
         "EVROSTER_ACCESS_LOG": "false",
         "EVROSTER_LOG_LEVEL": "info",  # for the cache's statistics at shutdown
+        **_CACHE_ENV,
         **env,
     }
     return serving(argv, settings, port, f"scale-{name}")
@@ -192,6 +208,17 @@ def _alternate(
     }
 
 
+def _fill(base: str, tags: Path, key: str) -> None:
+    """Every idTag of the file once, in order (at a few thousand a second when cold)."""
+    count = len(tags.read_text().split())
+    started = time.monotonic()
+    done = 0
+    while done < count:  # wrk runs for a time, not a count: check and go on
+        result = _wrk(base, 10, 64, "idtags.lua", tags, key, "seq")
+        done += int(result["rps"] * 10)
+    print(f"  filled in {time.monotonic() - started:.0f} s")
+
+
 def _mean_document(base: str, key: str, tags: Path) -> Path:
     sample = random.Random(5).sample(tags.read_text().split(), 2000)
     with httpx.Client(base_url=base, headers={"X-API-Key": key}) as client:
@@ -230,11 +257,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="keep the last run's databases")
+    parser.add_argument(
+        "--cache-mb", help="EVROSTER_CACHE_MB of the cached servers (default: the default)"
+    )
+    parser.add_argument(
+        "--phases",
+        default="warm,cold,mixed,memory",
+        help="which phases to run (comma-separated); the report holds those only",
+    )
     add_postgres_option(parser)
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: `make bench` installs it (apt-get install wrk)")
     DATA.mkdir(exist_ok=True)
+    if args.cache_mb:
+        _CACHE_ENV["EVROSTER_CACHE_MB"] = args.cache_mb
     million = _dataset("1m", MILLION, args.postgres, args.reuse)
     tenth = _dataset("100k", TENTH, args.postgres, args.reuse)
     key = million["key"]
@@ -263,14 +300,17 @@ def main(argv: list[str] | None = None) -> int:
         argv = uvicorn_argv("bench.ceiling:app", ceiling_port)
         with serving(argv, ceiling_env, ceiling_port, "scale-ceiling") as ceiling:
             report.update(_run_phases(args, million, tenth, app, ceiling.base))
-    report["warm"]["cache"] = _cache_stats(app.log)
+    if "warm" in report:
+        report["warm"]["cache"] = _cache_stats(app.log)
     suffix = "" if million["backend"] == "sqlite" else "-postgresql"
     out = RESULTS / f"scale{suffix}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
-    if million["backend"] == "sqlite":
+    if million["backend"] == "sqlite" and "p99_by_connections" in report:
         _plot(report["p99_by_connections"], DOCS / "benchmarks-p99.png")
     _summary(report, out)
-    bad = sum(report[p]["non_2xx"] for p in ("warm", "cold_1m", "cold_100k", "mixed"))
+    bad = sum(
+        report[p]["non_2xx"] for p in ("warm", "cold_1m", "cold_100k", "mixed") if p in report
+    )
     return 1 if bad else 0
 
 
@@ -281,11 +321,26 @@ def _run_phases(
     app: Served,
     ceiling: str,
 ) -> dict[str, Any]:
-    key, seconds, rounds = million["key"], args.duration, args.rounds
-    hot, every = DATA / "scale-1m-hot.txt", DATA / "scale-1m-tags.txt"
+    key = million["key"]
+    found: dict[str, Any] = {}
+    phases = set(args.phases.split(","))
+    if "warm" in phases:
+        found.update(_warm(args, key, app, ceiling))
+    if "cold" in phases:
+        found.update(_cold(args, million, tenth, ceiling))
+    if "mixed" in phases:
+        found.update(_mixed(args, million, ceiling))
+    if "memory" in phases:
+        found.update(_memory(million))
+    return found
+
+
+def _warm(args: argparse.Namespace, key: str, app: Served, ceiling: str) -> dict[str, Any]:
+    seconds, rounds = args.duration, args.rounds
+    hot = DATA / "scale-1m-hot.txt"
     found: dict[str, Any] = {}
     print("warm: filling the cache with one pass over the hot set")
-    _wrk(app.base, 20, 64, "idtags.lua", hot, key)
+    _fill(app.base, hot, key)
     print("warm: 64 connections, hot set")
     found["warm"] = _alternate(rounds, seconds, ceiling, app.base, "idtags.lua", hot, key)
     sweep: dict[str, list[dict[str, Any]]] = {"ceiling": [], "evroster": []}
@@ -299,6 +354,15 @@ def _run_phases(
             f" evroster {sweep['evroster'][-1]['p99_ms']:.2f} ms"
         )
     found["p99_by_connections"] = sweep
+    return found
+
+
+def _cold(
+    args: argparse.Namespace, million: dict[str, Any], tenth: dict[str, Any], ceiling: str
+) -> dict[str, Any]:
+    seconds, rounds = args.duration, args.rounds
+    every = DATA / "scale-1m-tags.txt"
+    found: dict[str, Any] = {}
     for name, data, tags in (("cold_1m", million, every), ("cold_100k", tenth, None)):
         tags = tags or DATA / "scale-100k-tags.txt"
         print(f"{name}: cache off, every idTag")
@@ -309,14 +373,27 @@ def _run_phases(
     found["cold_p99_ratio_1m_to_100k"] = round(
         found["cold_1m"]["evroster"]["p99_ms"] / found["cold_100k"]["evroster"]["p99_ms"], 2
     )
+    return found
+
+
+def _mixed(args: argparse.Namespace, million: dict[str, Any], ceiling: str) -> dict[str, Any]:
+    seconds, rounds, key = args.duration, args.rounds, million["key"]
+    hot = DATA / "scale-1m-hot.txt"
+    found: dict[str, Any] = {}
     print("mixed: 95 % reads, 5 % writes, hot set")
     mixed_data = DATA / "scale-1m-mixed.txt"
     with _server(million["url"], free_port(), "mixed") as mixed:
-        _wrk(mixed.base, 20, 64, "idtags.lua", hot, key)
+        _fill(mixed.base, hot, key)
         found["mixed"] = _alternate(
             rounds, seconds, ceiling, mixed.base, "mixed.lua", mixed_data, key
         )
     found["mixed"]["cache"] = _cache_stats(mixed.log)
+    return found
+
+
+def _memory(million: dict[str, Any]) -> dict[str, Any]:
+    key, every = million["key"], DATA / "scale-1m-tags.txt"
+    found: dict[str, Any] = {}
     print("memory: every idTag for 60 s at the default cache size")
     with _server(million["url"], free_port(), "memory") as filling:
         rss_before = _rss_mb(filling.pid)
@@ -333,13 +410,17 @@ def _run_phases(
 def _summary(report: dict[str, Any], out: Path) -> None:
     print()
     for phase in ("warm", "cold_1m", "cold_100k", "mixed"):
+        if phase not in report:
+            continue
         r = report[phase]
         print(
             f"{phase:10s} ratio {r['ratio']:.3f}  evroster {r['evroster']['rps']:8.0f} req/s "
             f"p99 {r['evroster']['p99_ms']:6.2f} ms | ceiling {r['ceiling']['rps']:8.0f} req/s"
         )
-    print(f"cold p99 at 1M / at 100k: {report['cold_p99_ratio_1m_to_100k']}")
-    print(f"memory: {report['memory']}")
+    if "cold_1m" in report:
+        print(f"cold p99 at 1M / at 100k: {report['cold_p99_ratio_1m_to_100k']}")
+    if "memory" in report:
+        print(f"memory: {report['memory']}")
     print(f"written to {out}")
 
 

@@ -67,10 +67,10 @@ class Settings(BaseSettings):
         description="Origins allowed to call the API from a browser (JSON list); none when empty.",
     )
     cache_mb: float = Field(
-        default=256,
+        default=1024,
         ge=0,
-        description="Memory for the document cache of each worker process, in MiB; 0 turns "
-        "it off (every read goes to the database).",
+        description="Most memory the document cache of each worker process may take, in MiB "
+        "(it grows with use up to this); 0 turns it off (every read goes to the database).",
     )
     cache_staleness_seconds: float = Field(
         default=1.0,

@@ -4,16 +4,16 @@ changes reach exactly what they touch, and the byte bound holds."""
 from __future__ import annotations
 
 from evroster.services.cache import DocumentCache
-from evroster.services.pieces import ChargerPiece, DriverPiece, SitePiece
+from evroster.services.pieces import DriverPiece, SitePiece
 from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change, TokenFacts
 
 
 def _site(site_id: int, parent: int | None, chargers: tuple[int, ...] = ()) -> SitePiece:
-    return SitePiece(site_id, parent, (), chargers, b"}", b"{}", (0, 0, 0))
+    return (site_id, parent, (), chargers, b"}")
 
 
 def _driver(driver_id: int) -> DriverPiece:
-    return DriverPiece(driver_id, b"{", (), (), b"}")
+    return (driver_id, b"{", (), (), b"}")
 
 
 def test_a_fill_that_raced_a_change_is_dropped() -> None:
@@ -41,18 +41,15 @@ def test_a_driver_change_drops_its_piece_its_idtags_and_its_decisions() -> None:
     assert cache.driver(1, 8) is not None  # another driver is untouched
 
 
-def test_a_charger_change_drops_the_charger_and_marks_the_sites_above() -> None:
+def test_a_charger_change_drops_only_the_charger() -> None:
     cache = DocumentCache(1 << 20)
     epoch = cache.epoch
-    cache.put_sites(1, [_site(1, None), _site(2, 1, (50,)), _site(3, None)], epoch)
-    cache.put_chargers(1, [ChargerPiece(50, 2, b"{}", (1, 0, 0))], epoch)
+    cache.put_sites(1, [_site(1, None), _site(2, 1, (50,))], epoch)
+    cache.put_chargers(1, [(50, 2, b"{}", (1, 0, 0)), (51, 2, b"{}", (1, 0, 0))], epoch)
     cache.apply([Change(CHARGER, 50)])
-    assert cache.charger(1, 50) is None
-    for site_id in (1, 2):  # kept for splicing, without a body
-        piece = cache.site(1, site_id)
-        assert piece is not None and piece.body is None
-    other = cache.site(1, 3)
-    assert other is not None and other.body == b"{}"
+    gone, kept = cache.chargers(1, [50, 51])
+    assert gone is None and kept is not None
+    assert cache.site(1, 2) is not None  # the site's structure did not change
 
 
 def test_a_customer_change_invalidates_only_that_customer() -> None:
@@ -85,9 +82,26 @@ def test_keys_and_reset() -> None:
 def test_the_byte_bound_holds() -> None:
     cache = DocumentCache(64 * 1024)
     for n in range(1000):
-        piece = DriverPiece(n, b"{" + b" " * 500, (), (), b"}")
+        piece: DriverPiece = (n, b"{" + b" " * 500, (), (), b"}")
         cache.put_driver(1, piece, cache.epoch)
     stats = cache.stats()
     assert stats["bytes"] <= 64 * 1024 and 0 < stats["entries"] < 1000
     assert cache.driver(1, 999) is not None  # the most recent are kept
     assert cache.driver(1, 0) is None
+
+
+def test_a_whole_document_is_served_until_a_charger_it_shows_changes() -> None:
+    cache = DocumentCache(1 << 20)
+    cache.put_document(1, "AA", 7, b"{doc}", [50, 51], cache.epoch)
+    assert cache.document(1, "AA") == b"{doc}"
+    assert cache.document(2, "AA") is None  # another customer's namespace
+    cache.apply([Change(CHARGER, 52)])  # not shown in it
+    assert cache.document(1, "AA") == b"{doc}"
+    cache.apply([Change(CHARGER, 51)])
+    assert cache.document(1, "AA") is None
+    cache.put_document(1, "AA", 7, b"{doc2}", [50, 51], cache.epoch)
+    cache.apply([Change(DRIVER, 7)])
+    assert cache.document(1, "AA") is None
+    cache.put_document(1, "AA", 7, b"{doc3}", [], cache.epoch)
+    cache.apply([Change(CUSTOMER, 1)])
+    assert cache.document(1, "AA") is None

@@ -157,7 +157,8 @@ class Guard:
             if message["type"] == "http.response.start":
                 if message["status"] == 401:
                     self._failed(client)
-                message["headers"] = [*message.get("headers", ()), *headers]
+                # A copy: an app may send the same message object every time.
+                message = {**message, "headers": [*message.get("headers", ()), *headers]}
             await send(message)
 
         return sender

@@ -2,6 +2,8 @@
 
 What it keeps (all in one LRU, so one setting bounds it):
 
+* ``("D", customer, key or driver id)``: whole documents, each with the versions of
+  the chargers it shows, served while none of those changed;
 * ``("k", customer, key)``: which driver holds a canonical idTag (or alias);
 * ``("d", driver)``, ``("s", site)``, ``("c", charger)``: document pieces
   (``services/pieces.py``);
@@ -14,9 +16,10 @@ How a change reaches it (``apply``, from the change feed of ``storage``):
 
 * a driver change drops the driver's piece and, by bumping the driver's version, every
   idTag and decision entry that leads to it;
-* a charger change drops the charger's piece and marks the bodies of the sites above it
-  for splicing again (their structure stays): a heartbeat costs a few microseconds of
-  work on the next read, not a database read per document;
+* a charger change drops the charger's piece and bumps its version, which retires the
+  whole documents that show it: site pieces hold no charger bytes (their bodies are
+  spliced per read), so a heartbeat costs one charger read and a splice on the next
+  document that shows it, not a database read per document;
 * a structural change (sites, new, moved or deleted chargers, imports) bumps the
   customer's generation, which every entry of the customer carries: all of them go;
 * a reset empties everything.
@@ -29,11 +32,11 @@ are not valid any more are simply not served; the LRU evicts them in time.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
-from cachetools import LRUCache
+from lru import LRU
 
 from evroster.services.pieces import ChargerPiece, DriverPiece, SitePiece
 from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change, TokenFacts
@@ -41,83 +44,100 @@ from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change
 __all__ = ["DocumentCache"]
 
 # What a Python object, its tuple key and the LRU's bookkeeping cost on top of the
-# bytes an entry holds (measured with tracemalloc on the bench data: 330-420 bytes).
+# bytes an entry holds (tracemalloc on the bench data: 330-420 bytes).
 _OVERHEAD = 400
 _MAX_PRINCIPALS = 10_000
+# lru-dict bounds entries by count; the bound that matters here is bytes (below).
+_NO_COUNT_BOUND = 1 << 40
 Place = tuple[int, list[int]]
 
 
-@dataclass(slots=True)
-class _Entry:
-    customer: int
-    generation: int
-    value: Any
-    size: int
-    driver: int = 0
-    version: int = 0
+# An entry: (customer, generation, value, size, driver, version), a plain tuple for the
+# reason given in services/pieces.py; ``driver`` (0: none) ties it to a driver's version.
+_CUSTOMER, _GENERATION, _VALUE, _SIZE, _DRIVER, _VERSION = range(6)
 
 
 class DocumentCache:
-    """Thread-safe: the event loop, the thread pool and the change listener share it."""
+    """Thread-safe: the event loop, the thread pool and the change listener share it.
+
+    Reads take no lock (a lookup in lru-dict, a C extension, is one step under the
+    GIL); fills and changes do, since they keep the byte count with the entries.
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._lru: LRUCache[tuple[Any, ...], _Entry] = LRUCache(max_bytes, getsizeof=_size)
+        self._lru: Any = LRU(_NO_COUNT_BOUND)
+        self._bytes = 0
         self._lock = threading.Lock()
         self._generations: dict[int, int] = {}
         self._versions: dict[int, int] = {}
-        # Where sites and chargers stand, to find the sites above a changed charger. Not
-        # evicted: a site's body must never outlive a change below it because the piece
-        # that knew the way up was evicted first.
-        self._parents: dict[int, int | None] = {}
-        self._site_of: dict[int, int] = {}
+        self._charger_versions: dict[int, int] = {}
         self._principals: dict[str, tuple[Any, ...]] = {}
         self.epoch = 0
-        self.hits = 0
-        self.misses = 0
+        self.counts: Counter[str] = Counter()
 
     # -- reading --------------------------------------------------------------------
 
+    def document(self, customer_id: int, ref: str | int) -> bytes | None:
+        """A whole document by idTag key (str) or driver id (int), if nothing it shows
+        has changed since it was spliced."""
+        entry: tuple[Any, ...] | None = self._lru.get(("D", customer_id, ref))
+        if (
+            entry is None
+            or entry[_CUSTOMER] != customer_id
+            or entry[_GENERATION] != self._generations.get(customer_id, 0)
+            or entry[_VERSION] != self._versions.get(entry[_DRIVER], 0)
+        ):
+            return None
+        body, shown = entry[_VALUE]
+        versions = self._charger_versions
+        for i in range(0, len(shown), 2):
+            if versions.get(shown[i], 0) != shown[i + 1]:
+                return None
+        found: bytes = body
+        return found
+
     def driver_of(self, customer_id: int, key: str) -> int | None:
-        entry = self._get(("k", customer_id, key), customer_id)
-        return None if entry is None else int(entry.value)
+        found: int | None = self._value(("k", customer_id, key), customer_id)
+        return found
 
     def driver(self, customer_id: int, driver_id: int) -> DriverPiece | None:
-        entry = self._get(("d", driver_id), customer_id)
-        return None if entry is None else entry.value
+        found: DriverPiece | None = self._value(("d", driver_id), customer_id)
+        return found
 
     def site(self, customer_id: int, site_id: int) -> SitePiece | None:
-        entry = self._get(("s", site_id), customer_id)
-        return None if entry is None else entry.value
+        found: SitePiece | None = self._value(("s", site_id), customer_id)
+        return found
 
-    def charger(self, customer_id: int, pk: int) -> ChargerPiece | None:
-        entry = self._get(("c", pk), customer_id)
-        return None if entry is None else entry.value
+    def chargers(self, customer_id: int, pks: Iterable[int]) -> list[ChargerPiece | None]:
+        """The pieces of these chargers, None for each one not held."""
+        return [self._value(("c", pk), customer_id) for pk in pks]
 
     def place(self, customer_id: int, charger_id: str) -> Place | None:
-        entry = self._get(("p", customer_id, charger_id), customer_id)
-        return None if entry is None else entry.value
+        found = self._value(("p", customer_id, charger_id), customer_id)
+        return None if found is None else (found[0], list(found[1]))
 
     def token(self, customer_id: int, key: str) -> TokenFacts | None:
-        entry = self._get(("t", customer_id, key), customer_id)
-        return None if entry is None else entry.value
+        found = self._value(("t", customer_id, key), customer_id)
+        if found is None:
+            return None
+        row, sites, chargers = found
+        return TokenFacts(dict(row), frozenset(sites), frozenset(chargers))
 
     def principal(self, key_id: str) -> tuple[Any, ...] | None:
         return self._principals.get(key_id)
 
-    def _get(self, key: tuple[Any, ...], customer_id: int) -> _Entry | None:
-        with self._lock:
-            entry = self._lru.get(key)
-            if entry is None:
-                return None
-            # Ids are global: a piece of another customer is never this one's.
-            if entry.customer != customer_id:
-                return None
-            if entry.generation != self._generations.get(customer_id, 0) or (
-                entry.driver and entry.version != self._versions.get(entry.driver, 0)
-            ):
-                return None
-            return entry
+    def _value(self, key: tuple[Any, ...], customer_id: int) -> Any:
+        entry: tuple[Any, ...] | None = self._lru.get(key)
+        # Ids are global: a piece of another customer is never this one's.
+        if (
+            entry is None
+            or entry[_CUSTOMER] != customer_id
+            or entry[_GENERATION] != self._generations.get(customer_id, 0)
+            or (entry[_DRIVER] and entry[_VERSION] != self._versions.get(entry[_DRIVER], 0))
+        ):
+            return None
+        return entry[_VALUE]
 
     # -- filling (each with the epoch noted before the database was read) -------------
 
@@ -125,34 +145,48 @@ class DocumentCache:
         self._put(epoch, [(("k", customer_id, key), customer_id, driver_id, len(key), driver_id)])
 
     def put_driver(self, customer_id: int, piece: DriverPiece, epoch: int) -> None:
-        size = len(piece.head) + len(piece.tail) + 8 * (len(piece.sites) + len(piece.chargers))
-        self._put(epoch, [(("d", piece.id), customer_id, piece, size, 0)])
+        size = len(piece[1]) + len(piece[4]) + 8 * (len(piece[2]) + len(piece[3]))
+        self._put(epoch, [(("d", piece[0]), customer_id, piece, size, 0)])
 
     def put_sites(self, customer_id: int, pieces: Iterable[SitePiece], epoch: int) -> None:
-        items = []
-        for p in pieces:
-            size = len(p.tail) + len(p.body or b"") + 8 * (len(p.children) + len(p.chargers))
-            items.append((("s", p.id), customer_id, p, size, 0))
-        with self._lock:
-            if self._put_locked(epoch, items):
-                for item in items:
-                    self._parents[item[2].id] = item[2].parent_id
+        items = [
+            (("s", p[0]), customer_id, p, len(p[4]) + 8 * (len(p[2]) + len(p[3])), 0)
+            for p in pieces
+        ]
+        self._put(epoch, items)
 
     def put_chargers(self, customer_id: int, pieces: Iterable[ChargerPiece], epoch: int) -> None:
-        items = [(("c", p.pk), customer_id, p, len(p.body), 0) for p in pieces]
-        with self._lock:
-            if self._put_locked(epoch, items):
-                for item in items:
-                    self._site_of[item[2].pk] = item[2].site_id
+        self._put(epoch, [(("c", p[0]), customer_id, p, len(p[2]), 0) for p in pieces])
 
     def put_place(self, customer_id: int, charger_id: str, place: Place, epoch: int) -> None:
         size = len(charger_id) + 8 * len(place[1])
-        self._put(epoch, [(("p", customer_id, charger_id), customer_id, place, size, 0)])
+        value = (place[0], tuple(place[1]))
+        self._put(epoch, [(("p", customer_id, charger_id), customer_id, value, size, 0)])
 
     def put_token(self, customer_id: int, key: str, facts: TokenFacts, epoch: int) -> None:
         size = 200 + 8 * (len(facts.sites) + len(facts.chargers))
         driver_id = int(facts.token["driver_id"])
-        self._put(epoch, [(("t", customer_id, key), customer_id, facts, size, driver_id)])
+        value = (tuple(facts.token.items()), tuple(facts.sites), tuple(facts.chargers))
+        self._put(epoch, [(("t", customer_id, key), customer_id, value, size, driver_id)])
+
+    def put_document(
+        self,
+        customer_id: int,
+        ref: str | int,
+        driver_id: int,
+        body: bytes,
+        chargers: Iterable[int],
+        epoch: int,
+    ) -> None:
+        """Keep a spliced document with the versions of the chargers it shows."""
+        with self._lock:
+            versions = self._charger_versions
+            shown = tuple(x for pk in set(chargers) for x in (pk, versions.get(pk, 0)))
+            value = (body, shown)
+            size = len(body) + 16 * len(shown)
+            self._put_locked(
+                epoch, [(("D", customer_id, ref), customer_id, value, size, driver_id)]
+            )
 
     def put_principal(self, key_id: str, row: tuple[Any, ...], epoch: int) -> None:
         with self._lock:
@@ -166,11 +200,11 @@ class DocumentCache:
         with self._lock:
             self._put_locked(epoch, items)
 
-    def _put_locked(self, epoch: int, items: list[tuple[Any, ...]]) -> bool:
+    def _put_locked(self, epoch: int, items: list[tuple[Any, ...]]) -> None:
         if epoch != self.epoch or self.max_bytes <= 0:
-            return False
+            return
         for key, customer_id, value, size, driver_id in items:
-            entry = _Entry(
+            entry = (
                 customer_id,
                 self._generations.get(customer_id, 0),
                 value,
@@ -178,9 +212,19 @@ class DocumentCache:
                 driver_id,
                 self._versions.get(driver_id, 0) if driver_id else 0,
             )
-            if entry.size <= self.max_bytes:
-                self._lru[key] = entry
-        return True
+            if entry[_SIZE] > self.max_bytes:
+                continue
+            self._drop(key)
+            self._lru[key] = entry
+            self._bytes += entry[_SIZE]
+        while self._bytes > self.max_bytes:
+            _, gone = self._lru.popitem(least_recent=True)
+            self._bytes -= gone[_SIZE]
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        gone = self._lru.pop(key, None)
+        if gone is not None:
+            self._bytes -= gone[_SIZE]
 
     # -- changes ----------------------------------------------------------------------
 
@@ -190,53 +234,32 @@ class DocumentCache:
             for kind, ref in changes:
                 if kind == DRIVER:
                     self._versions[ref] = self._versions.get(ref, 0) + 1
-                    self._lru.pop(("d", ref), None)
+                    self._drop(("d", ref))
                 elif kind == CHARGER:
-                    self._lru.pop(("c", ref), None)
-                    self._stale_above(self._site_of.get(ref))
+                    self._charger_versions[ref] = self._charger_versions.get(ref, 0) + 1
+                    self._drop(("c", ref))
                 elif kind == CUSTOMER:
                     self._generations[ref] = self._generations.get(ref, 0) + 1
                 elif kind == KEYS:
                     self._principals.clear()
                 elif kind == RESET:
                     self._lru.clear()
+                    self._bytes = 0
                     self._principals.clear()
-                    self._parents.clear()
-                    self._site_of.clear()
-
-    def _stale_above(self, site_id: int | None) -> None:
-        seen = 0
-        while site_id is not None and seen < 64:  # the depth bound guards a damaged tree
-            entry = self._lru.get(("s", site_id))
-            if entry is not None and entry.value.body is not None:
-                entry.value = _stale(entry.value)
-            site_id = self._parents.get(site_id)
-            seen += 1
 
     # -- reporting --------------------------------------------------------------------
 
-    def count(self, *, hit: bool) -> None:
-        with self._lock:
-            if hit:
-                self.hits += 1
-            else:
-                self.misses += 1
+    def count(self, outcome: str) -> None:
+        # Unlocked: a counter for reports may miss a beat under threads, a read may not wait.
+        self.counts[outcome] += 1
 
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {
-                "hits": self.hits,
-                "misses": self.misses,
+                "hits": self.counts["hits"],
+                "spliced": self.counts["spliced"],
+                "misses": self.counts["misses"],
                 "entries": len(self._lru),
-                "bytes": int(self._lru.currsize),
+                "bytes": self._bytes,
                 "maxBytes": self.max_bytes,
             }
-
-
-def _stale(piece: SitePiece) -> SitePiece:
-    # A copy, not a change in place: a reader may hold the old piece and splice it.
-    return replace(piece, body=None)
-
-
-def _size(entry: _Entry) -> int:
-    return entry.size

@@ -10,8 +10,10 @@ the bytes are the same: both paths build them from the same pieces
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from contextlib import AbstractContextManager
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -22,13 +24,14 @@ from evroster.services.cache import DocumentCache
 from evroster.services.drivers import DRIVER_NOT_FOUND
 from evroster.services.pieces import (
     ChargerPiece,
+    Counts,
     DriverPiece,
-    SitePiece,
     charger_pieces,
     compose,
     driver_piece,
-    recompose_site,
     render_driver,
+    render_site,
+    site_body,
     site_pieces,
 )
 from evroster.storage.base import AccessFacts, ChangeFeed, DocumentRows, DocumentSource
@@ -38,22 +41,23 @@ __all__ = ["ROUTE_ERRORS", "Documents", "charger_objects", "driver_by_id", "site
 log = logging.getLogger(__name__)
 
 ROUTE_ERRORS = "Errors in the route parameters"
+# How a cached read went: the document itself, spliced from cached pieces, or with
+# at least one database read.
+_HIT, _SPLICED, _MISS = "hits", "spliced", "misses"
 _STATS_SECONDS = 60.0
 
 
 def site_objects(rows: DocumentRows) -> list[dict[str, Any]]:
     """The granted sites (flag 1) of the rows, each with its whole subtree, in id order."""
-    sites = site_pieces(rows, charger_pieces(rows))
+    sites, chargers = site_pieces(rows), charger_pieces(rows)
     granted = sorted({s[1] for s in rows.sites if s[0]})
-    return [orjson.loads(sites[i].body or b"{}") for i in granted]
+    return [orjson.loads(render_site(i, sites, chargers)[0]) for i in granted]
 
 
 def charger_objects(rows: DocumentRows) -> list[orjson.Fragment]:
     """The chargers flagged direct, as charger objects (JSON fragments), in id order."""
     pieces = charger_pieces(rows)
-    return [
-        orjson.Fragment(pieces[pk].body) for pk in sorted({c[1] for c in rows.chargers if c[0]})
-    ]
+    return [orjson.Fragment(pieces[pk][2]) for pk in sorted({c[1] for c in rows.chargers if c[0]})]
 
 
 def driver_by_id(source: DocumentSource, customer_id: int, driver_id: int) -> bytes:
@@ -74,17 +78,20 @@ class Documents:
         self.cache = cache if cache is not None and cache.max_bytes > 0 else None
         self._feed = feed
         self._logged = time.monotonic()
+        self._local = threading.local()
         if self.cache is not None:
             feed.subscribe(self.cache.apply)
 
     def batch(self) -> AbstractContextManager[None]:
-        return self.source.batch()
+        """The reads of one request: one connection, and one look at the change feed."""
+        return _Batch(self)
 
     def _usable(self) -> DocumentCache | None:
         cache = self.cache
         if cache is None:
             return None
-        self._feed.sync()
+        if not getattr(self._local, "synced", False):
+            self._feed.sync()
         return cache if self._feed.fresh() else None
 
     # -- API keys ------------------------------------------------------------------------
@@ -114,6 +121,10 @@ class Documents:
             if rows is None:
                 raise NotFound(DRIVER_NOT_FOUND)
             return render_driver(rows)
+        body = cache.document(customer_id, key)
+        if body is not None:
+            cache.count(_HIT)
+            return body
         epoch = cache.epoch
         reads = _Reads()
         driver_id = cache.driver_of(customer_id, key)
@@ -124,15 +135,21 @@ class Documents:
             if found is None:
                 raise NotFound(DRIVER_NOT_FOUND)
             piece = driver_piece(*found)
-            cache.put_key(customer_id, key, piece.id, epoch)
+            cache.put_key(customer_id, key, piece[0], epoch)
             cache.put_driver(customer_id, piece, epoch)
-        return self._compose(cache, customer_id, piece, epoch, reads)
+        body = self._compose(cache, customer_id, piece, epoch, reads)
+        cache.put_document(customer_id, key, piece[0], body, reads.chargers, epoch)
+        return body
 
     def by_id(self, customer_id: int, driver_id: int) -> bytes:
         """The document of the driver with this id."""
         cache = self._usable()
         if cache is None:
             return driver_by_id(self.source, customer_id, driver_id)
+        body = cache.document(customer_id, driver_id)
+        if body is not None:
+            cache.count(_HIT)
+            return body
         epoch = cache.epoch
         reads = _Reads()
         piece = cache.driver(customer_id, driver_id)
@@ -143,40 +160,41 @@ class Documents:
                 raise NotFound(DRIVER_NOT_FOUND)
             piece = driver_piece(*found)
             cache.put_driver(customer_id, piece, epoch)
-        return self._compose(cache, customer_id, piece, epoch, reads)
+        body = self._compose(cache, customer_id, piece, epoch, reads)
+        cache.put_document(customer_id, driver_id, piece[0], body, reads.chargers, epoch)
+        return body
 
     def _compose(
         self, cache: DocumentCache, customer_id: int, piece: DriverPiece, epoch: int, reads: _Reads
     ) -> bytes:
-        sites = [self._site(cache, customer_id, s, epoch, reads) for s in piece.sites]
-        chargers = self._chargers(cache, customer_id, piece.chargers, epoch, reads)
+        sites = [self._site(cache, customer_id, s, epoch, reads) for s in piece[2]]
+        chargers = self._chargers(cache, customer_id, piece[3], epoch, reads)
         # A site or charger deleted since the driver's piece was read is left out: the
         # deletion's own change drops that piece, and the next read has neither.
-        body = compose(piece, [s.body or b"" for s in sites if s], [c.body for c in chargers])
-        cache.count(hit=not reads.count)
+        body = compose(piece, [s[0] for s in sites if s], [c[2] for c in chargers])
+        cache.count(_MISS if reads.count else _SPLICED)
         self._log_stats(cache)
         return body
 
     def _site(
         self, cache: DocumentCache, customer_id: int, site_id: int, epoch: int, reads: _Reads
-    ) -> SitePiece | None:
+    ) -> tuple[bytes, Counts] | None:
+        """The site's body and counts, spliced from the cache; a missing site piece is
+        read with its whole subtree, a missing charger alone."""
         piece = cache.site(customer_id, site_id)
         if piece is None:
             reads.count += 1
             rows = self.source.site_tree(customer_id, site_id)
             chargers = charger_pieces(rows)
-            built = site_pieces(rows, chargers)
+            sites = site_pieces(rows)
             cache.put_chargers(customer_id, chargers.values(), epoch)
-            cache.put_sites(customer_id, built.values(), epoch)
-            return built.get(site_id)
-        if piece.body is not None:
-            return piece
-        # Something below changed: splice the current pieces again.
-        below = [self._site(cache, customer_id, c, epoch, reads) for c in piece.children]
-        chargers_below = self._chargers(cache, customer_id, piece.chargers, epoch, reads)
-        fresh = recompose_site(piece, [s for s in below if s], chargers_below)
-        cache.put_sites(customer_id, [fresh], epoch)
-        return fresh
+            cache.put_sites(customer_id, sites.values(), epoch)
+            reads.chargers.extend(chargers)
+            return render_site(site_id, sites, chargers) if site_id in sites else None
+        _, _, children, own, tail = piece
+        below = [self._site(cache, customer_id, c, epoch, reads) for c in children]
+        chargers_below = self._chargers(cache, customer_id, own, epoch, reads)
+        return site_body(tail, [s for s in below if s], chargers_below)
 
     def _chargers(
         self,
@@ -186,14 +204,16 @@ class Documents:
         epoch: int,
         reads: _Reads,
     ) -> list[ChargerPiece]:
-        found = {pk: cache.charger(customer_id, pk) for pk in pks}
-        missing = [pk for pk, piece in found.items() if piece is None]
-        if missing:
-            reads.count += 1
-            fresh = charger_pieces(self.source.chargers(customer_id, missing))
-            cache.put_chargers(customer_id, fresh.values(), epoch)
-            found.update(fresh)
-        return [p for p in (found[pk] for pk in pks) if p is not None]
+        reads.chargers.extend(pks)
+        found = cache.chargers(customer_id, pks)
+        if None not in found:
+            return found  # type: ignore[return-value]
+        missing = [pk for pk, piece in zip(pks, found, strict=True) if piece is None]
+        reads.count += 1
+        fresh = charger_pieces(self.source.chargers(customer_id, missing))
+        cache.put_chargers(customer_id, fresh.values(), epoch)
+        pieces = [p if p is not None else fresh.get(pk) for pk, p in zip(pks, found, strict=True)]
+        return [p for p in pieces if p is not None]
 
     def _log_stats(self, cache: DocumentCache) -> None:
         now = time.monotonic()
@@ -228,10 +248,41 @@ class Documents:
         )
 
 
-class _Reads:
-    """How many database reads one document took (0: a hit)."""
+class _Batch:
+    """``Documents.batch``: a class, not a generator, since every request enters one."""
 
-    __slots__ = ("count",)
+    __slots__ = ("_documents", "_inner", "_outer")
+
+    def __init__(self, documents: Documents) -> None:
+        self._documents = documents
+        self._inner = documents.source.batch()
+        self._outer = False
+
+    def __enter__(self) -> None:
+        self._inner.__enter__()
+        documents = self._documents
+        local = documents._local
+        if documents.cache is not None and not getattr(local, "synced", False):
+            documents._feed.sync()
+            local.synced = self._outer = True
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._outer:
+            self._documents._local.synced = False
+        self._inner.__exit__(kind, error, trace)
+
+
+class _Reads:
+    """How many database reads one document took, and the chargers it shows (the
+    document is kept only while none of them changes)."""
+
+    __slots__ = ("chargers", "count")
 
     def __init__(self) -> None:
         self.count = 0
+        self.chargers: list[int] = []

@@ -1,21 +1,20 @@
 """The driver document in pieces: a driver, each site subtree, each charger.
 
 A document is its driver's piece with the bodies of its granted sites and direct
-chargers spliced in. A site's body holds its subsites' and chargers' bodies, so a
-changed charger (a status, a lastSeen) costs rebuilding that charger and splicing the
-sites above it again, not reading every document it appears in.
+chargers spliced in, and a site's body is spliced from its own fields and the pieces
+below it. So a changed charger (a status, a lastSeen) costs reading that one charger
+again, not every document it appears in, and each charger's bytes are kept once.
 
 Bodies are the exact bytes orjson writes for the whole document at once (orjson puts
 no whitespace between tokens): each piece serialises its own fields and leaves a gap
 where the nested lists go. ``render_driver`` builds every piece from one snapshot's
-rows; the cache (``services/documents.py``) keeps them and rebuilds only what changed.
+rows; the cache (``services/documents.py``) keeps them and reads only what changed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -30,51 +29,34 @@ __all__ = [
     "charger_pieces",
     "compose",
     "driver_piece",
-    "recompose_site",
     "render_driver",
+    "render_site",
+    "site_body",
     "site_pieces",
 ]
 
 Counts = tuple[int, int, int]  # sockets online, offline, in error
+
+# Pieces are plain tuples, not classes, because hundreds of thousands of them live in
+# the cache: the garbage collector stops tracking a tuple that holds only numbers,
+# bytes and such tuples, while every class instance is scanned on each full collection
+# (pauses of 250-540 ms at 300,000 cached entries, measured).
+
+# A charger object and what its sockets count for the sites above it:
+# (primary key, site id, body, counts). Counts follow api.md: every socket of an
+# unconnected charger is offline; on a connected one, Faulted sockets are errors and
+# the others online.
+ChargerPiece = tuple[int, int, bytes, Counts]
+# A site's own fields and what is directly below it: (id, parent id, subsite ids,
+# charger keys, tail), the tail being its own fields from ``"payerId"`` to the closing
+# brace. Its body is spliced per read from the current pieces below, so a charger's
+# bytes are kept once, not once per level above it.
+SitePiece = tuple[int, "int | None", tuple[int, ...], tuple[int, ...], bytes]
+# The driver's own fields around the gaps for its granted sites and chargers:
+# (id, head, granted site ids, direct charger keys, tail).
+DriverPiece = tuple[int, bytes, tuple[int, ...], tuple[int, ...], bytes]
+
 _EMPTY_LIST = orjson.Fragment(b"[]")
-
-
-@dataclass(slots=True)
-class ChargerPiece:
-    """A charger object and what its sockets count for the sites above it.
-
-    Socket counts follow api.md: every socket of an unconnected charger is offline; on
-    a connected one, Faulted sockets are errors and the others online.
-    """
-
-    pk: int
-    site_id: int
-    body: bytes
-    counts: Counts
-
-
-@dataclass(slots=True)
-class SitePiece:
-    """A site with its whole subtree; ``body`` is None once something below changed."""
-
-    id: int
-    parent_id: int | None
-    children: tuple[int, ...]
-    chargers: tuple[int, ...]
-    tail: bytes  # the site's own fields, from ``"payerId"`` to the closing brace
-    body: bytes | None
-    counts: Counts
-
-
-@dataclass(slots=True)
-class DriverPiece:
-    """The driver's own fields around the gaps for its granted sites and chargers."""
-
-    id: int
-    head: bytes
-    sites: tuple[int, ...]
-    chargers: tuple[int, ...]
-    tail: bytes
 
 
 def _json(text: str | None, default: Any = None) -> Any:
@@ -93,7 +75,7 @@ def driver_piece(
     tail = orjson.dumps(
         {"payerId": driver[5], "integratedExternalIds": _json(driver[6], _EMPTY_LIST)}
     )
-    return DriverPiece(
+    return (
         driver[0],
         head[:-1] + b',"chargerGroups":[',
         tuple(sorted(set(sites))),
@@ -105,7 +87,7 @@ def driver_piece(
 def compose(driver: DriverPiece, sites: Sequence[bytes], chargers: Sequence[bytes]) -> bytes:
     """The document: the driver's piece with its site and charger bodies, in id order."""
     return b"".join(
-        (driver.head, b",".join(sites), b'],"chargers":[', b",".join(chargers), driver.tail)
+        (driver[1], b",".join(sites), b'],"chargers":[', b",".join(chargers), driver[4])
     )
 
 
@@ -115,27 +97,28 @@ def charger_pieces(rows: DocumentRows) -> dict[int, ChargerPiece]:
     for _direct, pk, site_id, connected, sockets, faulted, obj in rows.chargers:
         if pk not in pieces:
             counts = (sockets - faulted, 0, faulted) if connected else (0, sockets, 0)
-            pieces[pk] = ChargerPiece(pk, site_id, obj.encode(), counts)
+            pieces[pk] = (pk, site_id, obj.encode(), counts)
     return pieces
 
 
-def _site_body(
-    tail: bytes, subgroups: Sequence[SitePiece], chargers: Sequence[ChargerPiece]
+def site_body(
+    tail: bytes, subgroups: Sequence[tuple[bytes, Counts]], chargers: Sequence[ChargerPiece]
 ) -> tuple[bytes, Counts]:
+    """A site object from its own fields and the bodies and counts of what is below."""
     online = offline = error = 0
-    for counts in [s.counts for s in subgroups] + [c.counts for c in chargers]:
+    for counts in [s[1] for s in subgroups] + [c[3] for c in chargers]:
         online, offline, error = online + counts[0], offline + counts[1], error + counts[2]
     body = b"".join((
         b'{"onlineSocket":%d,"offlineSocket":%d,"errorSocket":%d,"subgroups":['
         % (online, offline, error),
-        b",".join(s.body or b"" for s in subgroups), b'],"chargers":[',
-        b",".join(c.body for c in chargers), b"],", tail,
+        b",".join([s[0] for s in subgroups]), b'],"chargers":[',
+        b",".join([c[2] for c in chargers]), b"],", tail,
     ))  # fmt: skip
     return body, (online, offline, error)
 
 
-def site_pieces(rows: DocumentRows, chargers: dict[int, ChargerPiece]) -> dict[int, SitePiece]:
-    """Every site of the rows with its subtree, built bottom-up."""
+def site_pieces(rows: DocumentRows) -> dict[int, SitePiece]:
+    """Every site of the rows, by id (a site under two granted sites comes once)."""
     sites: dict[int, tuple[Any, ...]] = {s[1]: s for s in rows.sites}
     children: dict[int, list[int]] = defaultdict(list)
     for site_id, s in sites.items():
@@ -145,47 +128,41 @@ def site_pieces(rows: DocumentRows, chargers: dict[int, ChargerPiece]) -> dict[i
     for direct, pk, site_id, *_ in rows.chargers:
         if not direct:
             in_site[site_id].add(pk)
-    built: dict[int, SitePiece] = {}
-
-    def build(site_id: int) -> SitePiece:
-        if site_id in built:
-            return built[site_id]
-        s = sites[site_id]
-        subgroups = [build(child) for child in sorted(children.get(site_id, ()))]
-        own = [chargers[pk] for pk in sorted(in_site.get(site_id, ()))]
+    pieces = {}
+    for site_id, s in sites.items():
         tail = orjson.dumps({
             "payerId": s[6], "costId": s[7], "costName": s[8], "paymentRecipientId": s[9],
             "id": s[1], "groupName": s[3], "groupType": s[4], "externalId": s[5],
         })[1:]  # fmt: skip
-        body, counts = _site_body(tail, subgroups, own)
-        piece = SitePiece(
-            site_id, s[2], tuple(p.id for p in subgroups), tuple(c.pk for c in own), tail,
-            body, counts,
-        )  # fmt: skip
-        built[site_id] = piece
-        return piece
-
-    for site_id in sorted(sites):
-        build(site_id)
-    return built
+        pieces[site_id] = (
+            site_id,
+            s[2],
+            tuple(sorted(children.get(site_id, ()))),
+            tuple(sorted(in_site.get(site_id, ()))),
+            tail,
+        )
+    return pieces
 
 
-def recompose_site(
-    site: SitePiece, subgroups: Sequence[SitePiece], chargers: Sequence[ChargerPiece]
-) -> SitePiece:
-    """The site again, from the current pieces of what is below it."""
-    body, counts = _site_body(site.tail, subgroups, chargers)
-    return replace(site, body=body, counts=counts)
+def render_site(
+    site_id: int, sites: dict[int, SitePiece], chargers: dict[int, ChargerPiece]
+) -> tuple[bytes, Counts]:
+    """The body and counts of one site of ``sites``, with its subtree."""
+    _, _, children, own, tail = sites[site_id]
+    below = [render_site(child, sites, chargers) for child in children]
+    return site_body(tail, below, [chargers[pk] for pk in own])
 
 
 def render_driver(rows: DocumentRows) -> bytes:
     """The document from one snapshot's rows, field by field as the seed page."""
     assert rows.driver is not None
     chargers = charger_pieces(rows)
-    sites = site_pieces(rows, chargers)
+    sites = site_pieces(rows)
     granted = sorted({s[1] for s in rows.sites if s[0]})
     direct = sorted({c[1] for c in rows.chargers if c[0]})
     driver = driver_piece(rows.driver, granted, direct)
     return compose(
-        driver, [sites[i].body or b"" for i in granted], [chargers[pk].body for pk in direct]
+        driver,
+        [render_site(i, sites, chargers)[0] for i in granted],
+        [chargers[pk][2] for pk in direct],
     )

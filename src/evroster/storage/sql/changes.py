@@ -5,10 +5,14 @@ the notes inside the transaction, just before it commits, so that a change is
 published if and only if it is committed.
 
 * SQLite: rows of ``cache_changes`` (numbered in commit order, since SQLite writers
-  are serial). Every reader first asks ``PRAGMA data_version`` (a memory read, no
-  I/O), which moves whenever another connection has committed; only then does it read
-  the new rows. A read that starts after a write returned therefore sees its changes:
-  no staleness, across any number of processes on the file.
+  are serial). Before every read, a process looks at the WAL-index header in the
+  ``-shm`` file, which every commit rewrites (its change counter; the layout is
+  documented for the unix VFS at sqlite.org/walformat.html): a read of shared memory,
+  no system call. Only when it moved does it ask ``PRAGMA data_version`` and read the
+  new rows. A read that starts after a write returned therefore sees its changes: no
+  staleness, across any number of processes on the file. Where the header cannot be
+  read, every read asks ``PRAGMA data_version`` (about 10 µs under load, against
+  under 1 µs).
 * PostgreSQL: ``pg_notify`` on one channel, which the server delivers after commit to
   every listening replica. A thread per process listens and probes its connection
   every :data:`PROBE_SECONDS`; the server sends pending notifications before answering a
@@ -21,9 +25,11 @@ published if and only if it is committed.
 from __future__ import annotations
 
 import logging
+import mmap
 import secrets
 import select
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -48,6 +54,9 @@ MAX_CHANGES = 2000
 # SQLite keeps this many changes; a process further behind than that resets its cache.
 KEEP_CHANGES = 100_000
 _KEY = "evroster_changes"
+# The first copy of the WAL-index header (iVersion, iChange, mxFrame, salts, ...).
+_HEADER = 48
+_WAL_INDEX_VERSION = 3007000
 _CODES = {DRIVER: "d", CHARGER: "c", CUSTOMER: "x", KEYS: "k", RESET: "r"}
 _KINDS = {code: kind for kind, code in _CODES.items()}
 
@@ -69,6 +78,21 @@ def _payloads(changes: Sequence[Change]) -> list[str]:
     return [_encode(changes[i : i + step]) for i in range(0, len(changes), step)]
 
 
+def _map_header(database: str) -> mmap.mmap | None:
+    """The WAL-index header of the database, mapped read-only; None if it is not the
+    layout walformat.html documents (then every read asks SQLite instead)."""
+    try:
+        with open(f"{database}-shm", "rb") as shm:
+            mapped = mmap.mmap(shm.fileno(), _HEADER, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    (version,) = struct.unpack_from("=I", mapped, 0)
+    if version != _WAL_INDEX_VERSION:
+        mapped.close()
+        return None
+    return mapped
+
+
 def _decode(payload: str) -> list[Change]:
     return [Change(_KINDS[item[0]], int(item[1:])) for item in payload.split(",") if item]
 
@@ -84,6 +108,9 @@ class ChangeLog:
         self._subscribers: list[Apply] = []
         self._lock = threading.Lock()
         self._reader: sqlite3.Connection | None = None
+        self._probe: sqlite3.Cursor | None = None
+        self._shm: mmap.mmap | None = None
+        self._header = b""
         self._version = 0
         self._last = 0
         self._confirmed = 0.0
@@ -139,27 +166,37 @@ class ChangeLog:
             self._start()
 
     def sync(self) -> None:
-        reader = self._reader
-        if reader is None:
+        probe = self._probe
+        if probe is None:
             return
+        shm = self._shm
+        header = b""
+        if shm is not None:
+            header = shm[:_HEADER]
+            if header == self._header:
+                return
         with self._lock:
-            version = reader.execute("PRAGMA data_version").fetchone()[0]
-            if version == self._version:
-                return
-            self._version = version
-            rows = reader.execute(
-                "SELECT seq, kind, ref FROM cache_changes WHERE seq > ? ORDER BY seq",
-                (self._last,),
-            ).fetchall()
-            if not rows:
-                return
-            # Numbers are gap-free; a gap means this process fell behind the kept rows.
-            lost = rows[0][0] != self._last + 1
-            self._last = rows[-1][0]
-            changes = [Change(RESET, 0)] if lost else [Change(_KINDS[k], r) for _, k, r in rows]
-            subscribers = list(self._subscribers)
-        for apply in subscribers:
-            apply(changes)
+            self._sync_locked(probe)
+            # Noted only once the changes are applied: another thread that sees this
+            # header must find the cache already up to date.
+            self._header = header
+
+    def _sync_locked(self, probe: sqlite3.Cursor) -> None:
+        version = probe.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._version:
+            return
+        reader = self._reader
+        assert reader is not None
+        self._version = version
+        rows = reader.execute(
+            "SELECT seq, kind, ref FROM cache_changes WHERE seq > ? ORDER BY seq", (self._last,)
+        ).fetchall()
+        if not rows:
+            return
+        # Numbers are gap-free; a gap means this process fell behind the kept rows.
+        lost = rows[0][0] != self._last + 1
+        self._last = rows[-1][0]
+        self._deliver([Change(RESET, 0)] if lost else [Change(_KINDS[k], r) for _, k, r in rows])
 
     def fresh(self) -> bool:
         return self._sqlite or time.monotonic() - self._confirmed < self._bound
@@ -168,7 +205,11 @@ class ChangeLog:
         self._stop.set()
         if self._listener is not None:
             self._listener.join(timeout=5)
+        if self._shm is not None:
+            self._shm.close()
+            self._shm = None
         if self._reader is not None:
+            self._probe = None
             self._reader.close()
             self._reader = None
 
@@ -184,6 +225,8 @@ class ChangeLog:
             last = reader.execute("SELECT coalesce(max(seq), 0) FROM cache_changes").fetchone()
             self._last = last[0]
             self._reader = reader
+            self._probe = reader.cursor()
+            self._shm = _map_header(database)
             return
         self._listener = threading.Thread(target=self._listen, name="evroster-changes", daemon=True)
         self._listener.start()

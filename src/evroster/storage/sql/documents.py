@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import orjson
@@ -25,6 +25,7 @@ from evroster.storage.sql.engine import MMAP_BYTES, unavailable_on_outage
 __all__ = ["SqlDocuments"]
 
 T = TypeVar("T")
+_NOTHING: AbstractContextManager[None] = nullcontext()
 
 
 class SqlDocuments:
@@ -192,15 +193,20 @@ class SqlDocuments:
         with self.batch():
             return work(self._local.raw.cursor())
 
-    @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> AbstractContextManager[None]:
         """PostgreSQL: one pooled connection for every read of the block on this thread.
 
         Its transaction is REPEATABLE READ and read-only (engine.py), so the reads see
         one snapshot; borrowing once saves the pool's ping and a rollback per read.
-        SQLite keeps one connection per thread anyway: nothing to do.
+        SQLite keeps one connection per thread anyway: nothing to do, at no cost.
         """
-        if self._dialect == "sqlite" or getattr(self._local, "raw", None) is not None:
+        if self._dialect == "sqlite":
+            return _NOTHING
+        return self._borrowed()
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[None]:
+        if getattr(self._local, "raw", None) is not None:
             yield
             return
         with unavailable_on_outage():
