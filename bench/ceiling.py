@@ -2,8 +2,8 @@
 fixed, pre-serialized body. Nothing can answer the same request faster on the same
 server, so evroster's throughput is reported as a ratio to this one's.
 
-Configured by environment: ``CEILING_KEY`` (the accepted key) and ``CEILING_BODY``
-(a file holding the body to return).
+Configured by environment: ``CEILING_KEY`` (the accepted key, or several separated by
+commas) and ``CEILING_BODY`` (a file holding the body to return).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-_KEYS = {os.environ.get("CEILING_KEY", "").encode(): 1}
+_KEYS = {key.encode(): 1 for key in os.environ.get("CEILING_KEY", "").split(",")}
 _BODY = Path(os.environ["CEILING_BODY"]).read_bytes() if "CEILING_BODY" in os.environ else b"{}"
 _OK = {
     "type": "http.response.start",

@@ -3,6 +3,8 @@ changes reach exactly what they touch, and the byte bound holds."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 from evroster.services.cache import DocumentCache
 from evroster.services.pieces import DriverPiece, SitePiece
 from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change, TokenFacts
@@ -105,3 +107,18 @@ def test_a_whole_document_is_served_until_a_charger_it_shows_changes() -> None:
     cache.put_document(1, "AA", 7, b"{doc3}", [], cache.epoch)
     cache.apply([Change(CUSTOMER, 1)])
     assert cache.document(1, "AA") is None
+
+
+def test_evicted_entries_are_freed() -> None:
+    """Memory stays near the bound however much passes through (lru-dict's popitem
+    leaked every value it evicted)."""
+    cache = DocumentCache(256 * 1024)
+    tracemalloc.start()
+    try:
+        for n in range(5000):
+            cache.put_document(1, f"K{n}", n, bytes(2000) + str(n).encode(), [], cache.epoch)
+        live, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert cache.stats()["bytes"] <= 256 * 1024
+    assert live < 2 * 256 * 1024, live  # 10 MB passed through

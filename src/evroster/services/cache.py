@@ -218,8 +218,10 @@ class DocumentCache:
             self._lru[key] = entry
             self._bytes += entry[_SIZE]
         while self._bytes > self.max_bytes:
-            _, gone = self._lru.popitem(least_recent=True)
-            self._bytes -= gone[_SIZE]
+            # Not popitem(): in lru-dict 1.4.1 it leaks the value it returns
+            # (github.com/amitdev/lru-dict/issues/64); peek and pop do not.
+            oldest, _ = self._lru.peek_last_item()
+            self._drop(oldest)
 
     def _drop(self, key: tuple[Any, ...]) -> None:
         gone = self._lru.pop(key, None)
