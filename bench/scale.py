@@ -400,11 +400,12 @@ def _memory(million: dict[str, Any]) -> dict[str, Any]:
     print("memory: every idTag for 60 s at the default cache size")
     with _server(million["url"], free_port(), "memory") as filling:
         rss_before = _rss_mb(filling.pid)
-        _wrk(filling.base, 60, 64, "idtags.lua", every, key)
+        churn = _wrk(filling.base, 60, 64, "idtags.lua", every, key)
         rss_after = _rss_mb(filling.pid)
     found["memory"] = {
         "rss_mb_at_start": round(rss_before, 1),
         "rss_mb_cache_full": round(rss_after, 1),
+        "every_idtag_60s": churn,
         "cache": _cache_stats(filling.log),
     }
     return found

@@ -95,7 +95,15 @@ class HotPath:
             if self.inline:
                 body = work(self.documents, api_key, client, ref)
             else:
-                body = await run_in_threadpool(work, self.documents, api_key, client, ref)
+                # A cache hit needs no database: answer it here, not in a thread.
+                found = (
+                    self.documents.cached_by_idtag(api_key, client, ref)
+                    if work is _by_idtag
+                    else None
+                )
+                if found is None:
+                    found = await run_in_threadpool(work, self.documents, api_key, client, ref)
+                body = found
         except EvrosterError as exc:
             await problem_for(Request(scope), exc)(scope, receive, send)
             return

@@ -22,6 +22,7 @@ from evroster.domain.idtags import canonical_key
 from evroster.errors import InvalidInput, NotFound
 from evroster.services.cache import DocumentCache
 from evroster.services.drivers import DRIVER_NOT_FOUND
+from evroster.services.keys import authenticate
 from evroster.services.pieces import (
     ChargerPiece,
     Counts,
@@ -109,6 +110,28 @@ class Documents:
         return found
 
     # -- driver documents ------------------------------------------------------------------
+
+    def cached_by_idtag(self, api_key: str | None, client: str | None, id_tag: str) -> bytes | None:
+        """The whole request from memory, or None if any of it needs the database.
+
+        For a caller whose reads go to a thread pool (PostgreSQL): a hit is answered on
+        the event loop, without the hop to a thread and back. Only the change feed's
+        freshness is looked at, never the database (its sync is a no-op there).
+        """
+        cache = self.cache
+        if cache is None or not self._feed.fresh():
+            return None
+        key = canonical_key(id_tag)
+        if key is None:
+            return None
+        try:
+            principal = authenticate(_KeysInMemory(cache), api_key, client)
+        except _NotInMemory:
+            return None
+        body = cache.document(principal.customer_id, key)
+        if body is not None:
+            cache.count(_HIT)
+        return body
 
     def by_idtag(self, customer_id: int, id_tag: str) -> bytes:
         """The document of the driver holding ``id_tag`` (any accepted spelling)."""
@@ -246,6 +269,23 @@ class Documents:
         return AccessFacts(
             place, token.token, place[0] in token.chargers, set(token.sites.intersection(place[1]))
         )
+
+
+class _NotInMemory(Exception):
+    """The key is not in the cache: answer from the database instead."""
+
+
+class _KeysInMemory:
+    """API keys from the cache only."""
+
+    def __init__(self, cache: DocumentCache) -> None:
+        self._cache = cache
+
+    def principal(self, key_id: str) -> tuple[Any, ...] | None:
+        found = self._cache.principal(key_id)
+        if found is None:
+            raise _NotInMemory
+        return found
 
 
 class _Batch:
