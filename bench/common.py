@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -115,3 +117,36 @@ def uvicorn_argv(app: str, port: int) -> list[str]:
         "warning",
         "--no-server-header",
     ]
+
+
+def wrk(
+    base: str, seconds: int, connections: int, script: str, data: Path, key: str, *extra: str
+) -> dict[str, Any]:
+    """One wrk run (one thread, pinned to CPU 1) of ``bench/<script>`` with its file of
+    idTags (or rows) and API key: requests/s, p50, p99, non-2xx answers, socket errors."""
+    out = subprocess.run(
+        [
+            *pin(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+            "-s", str(ROOT / script), base, "--", str(data), key, *extra,
+        ],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    def latency_ms(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert match, out
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rps, out
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(rps.group(1)),
+        "p50_ms": latency_ms("50"),
+        "p99_ms": latency_ms("99"),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else None,
+        "connections": connections,
+    }

@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,59 +31,21 @@ import httpx
 from bench.common import (
     DATA,
     RESULTS,
-    ROOT,
     add_postgres_option,
     free_port,
     fresh_database,
     pin,
     serving,
     uvicorn_argv,
+    wrk,
 )
 from bench.dataset import HEAVY, Shape, load
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
 
-SCRIPT = ROOT / "idtags.lua"
-
 
 def _wrk(base: str, duration: int, connections: int, tags: Path, key: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [
-            *pin(1),
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--latency",
-            "-s",
-            str(SCRIPT),
-            base,
-            "--",
-            str(tags),
-            key,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-    def latency_ms(label: str) -> float:
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        assert match, out
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rps, out
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(r"Socket errors: (.*)", out)
-    return {
-        "rps": float(rps.group(1)),
-        "p50_ms": latency_ms("50"),
-        "p99_ms": latency_ms("99"),
-        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-        "socket_errors": socket_errors.group(1) if socket_errors else None,
-    }
+    return wrk(base, duration, connections, "idtags.lua", tags, key)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,6 @@ import random
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -54,6 +53,7 @@ from bench.common import (
     pin,
     serving,
     uvicorn_argv,
+    wrk,
 )
 from bench.dataset import MILLION, Shape, load
 from evroster.storage.migrations import upgrade
@@ -127,35 +127,7 @@ def _files(name: str, data: dict[str, Any]) -> None:
     (DATA / f"scale-{name}-mixed.txt").write_text("\n".join(mixed) + "\n")
 
 
-def _wrk(
-    base: str, seconds: int, connections: int, script: str, data: Path, key: str, *extra: str
-) -> dict[str, Any]:
-    out = subprocess.run(
-        [
-            *pin(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-            "-s", str(ROOT / script), base, "--", str(data), key, *extra,
-        ],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-
-    def latency_ms(label: str) -> float:
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        assert match, out
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rps, out
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
-    return {
-        "rps": float(rps.group(1)),
-        "p50_ms": latency_ms("50"),
-        "p99_ms": latency_ms("99"),
-        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-        "socket_errors": errors.group(1) if errors else None,
-        "connections": connections,
-    }
+_wrk = wrk
 
 
 _CACHE_ENV: dict[str, str] = {}

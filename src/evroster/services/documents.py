@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
@@ -35,7 +36,13 @@ from evroster.services.pieces import (
     site_body,
     site_pieces,
 )
-from evroster.storage.base import AccessFacts, ChangeFeed, DocumentRows, DocumentSource
+from evroster.storage.base import (
+    AccessFacts,
+    ChangeFeed,
+    DocumentRows,
+    DocumentSource,
+    DriverRows,
+)
 
 __all__ = ["ROUTE_ERRORS", "Documents", "charger_objects", "driver_by_id", "site_objects"]
 
@@ -144,47 +151,60 @@ class Documents:
             if rows is None:
                 raise NotFound(DRIVER_NOT_FOUND)
             return render_driver(rows)
-        body = cache.document(customer_id, key)
-        if body is not None:
-            cache.count(_HIT)
-            return body
-        epoch = cache.epoch
-        reads = _Reads()
-        driver_id = cache.driver_of(customer_id, key)
-        piece = None if driver_id is None else cache.driver(customer_id, driver_id)
-        if piece is None:
-            reads.count += 1
-            found = self.source.driver_of_key(customer_id, key)
-            if found is None:
-                raise NotFound(DRIVER_NOT_FOUND)
-            piece = driver_piece(*found)
-            cache.put_key(customer_id, key, piece[0], epoch)
-            cache.put_driver(customer_id, piece, epoch)
-        body = self._compose(cache, customer_id, piece, epoch, reads)
-        cache.put_document(customer_id, key, piece[0], body, reads.chargers, epoch)
-        return body
+        return self._document(
+            cache,
+            customer_id,
+            key,
+            lambda: self._held_driver(cache, customer_id, key),
+            lambda: self.source.driver_of_key(customer_id, key),
+        )
 
     def by_id(self, customer_id: int, driver_id: int) -> bytes:
         """The document of the driver with this id."""
         cache = self._usable()
         if cache is None:
             return driver_by_id(self.source, customer_id, driver_id)
-        body = cache.document(customer_id, driver_id)
+        return self._document(
+            cache,
+            customer_id,
+            driver_id,
+            lambda: cache.driver(customer_id, driver_id),
+            lambda: self.source.driver_of_id(customer_id, driver_id),
+        )
+
+    @staticmethod
+    def _held_driver(cache: DocumentCache, customer_id: int, key: str) -> DriverPiece | None:
+        driver_id = cache.driver_of(customer_id, key)
+        return None if driver_id is None else cache.driver(customer_id, driver_id)
+
+    def _document(
+        self,
+        cache: DocumentCache,
+        customer_id: int,
+        ref: str | int,
+        held: Callable[[], DriverPiece | None],
+        read: Callable[[], DriverRows | None],
+    ) -> bytes:
+        """The whole document if held; else spliced from held pieces, reading the rest.
+        ``ref`` is an idTag key (str) or a driver id (int)."""
+        body = cache.document(customer_id, ref)
         if body is not None:
             cache.count(_HIT)
             return body
         epoch = cache.epoch
         reads = _Reads()
-        piece = cache.driver(customer_id, driver_id)
+        piece = held()
         if piece is None:
             reads.count += 1
-            found = self.source.driver_of_id(customer_id, driver_id)
+            found = read()
             if found is None:
                 raise NotFound(DRIVER_NOT_FOUND)
             piece = driver_piece(*found)
+            if isinstance(ref, str):
+                cache.put_key(customer_id, ref, piece[0], epoch)
             cache.put_driver(customer_id, piece, epoch)
         body = self._compose(cache, customer_id, piece, epoch, reads)
-        cache.put_document(customer_id, driver_id, piece[0], body, reads.chargers, epoch)
+        cache.put_document(customer_id, ref, piece[0], body, reads.chargers, epoch)
         return body
 
     def _compose(

@@ -58,20 +58,17 @@ class SqlDocuments:
 
     def by_tag_key(self, customer_id: int, key: str) -> DocumentRows | None:
         """The driver of the tag with this canonical key, or with it as an alias."""
+        return self._run(lambda cur: self._by_key(cur, self._read, customer_id, key))
 
-        def work(cur: Any) -> DocumentRows | None:
-            found = self._read(cur, self._sql.driver_by_key, customer_id, key)
-            if found is not None:
-                return found
-            # Aliases are rare; a miss on the tags index pays this one extra probe.
-            alias = _fetchone(cur, self._sql.driver_of_alias, (customer_id, key))
-            return (
-                None
-                if alias is None
-                else self._read(cur, self._sql.driver_by_id, customer_id, alias[0])
-            )
-
-        return self._run(work)
+    def _by_key(
+        self, cur: Any, read: Callable[[Any, str, int, Any], T | None], customer_id: int, key: str
+    ) -> T | None:
+        found = read(cur, self._sql.driver_by_key, customer_id, key)
+        if found is not None:
+            return found
+        # Aliases are rare; a miss on the tags index pays this one extra probe.
+        alias = _fetchone(cur, self._sql.driver_of_alias, (customer_id, key))
+        return None if alias is None else read(cur, self._sql.driver_by_id, customer_id, alias[0])
 
     def by_driver_id(self, customer_id: int, driver_id: int) -> DocumentRows | None:
         return self._run(
@@ -104,18 +101,7 @@ class SqlDocuments:
         return self._run(lambda cur: read_facts(cur, self._access, customer_id, charger_id, key))
 
     def driver_of_key(self, customer_id: int, key: str) -> DriverRows | None:
-        def work(cur: Any) -> DriverRows | None:
-            found = self._driver(cur, self._sql.driver_by_key, customer_id, key)
-            if found is not None:
-                return found
-            alias = _fetchone(cur, self._sql.driver_of_alias, (customer_id, key))
-            return (
-                None
-                if alias is None
-                else self._driver(cur, self._sql.driver_by_id, customer_id, alias[0])
-            )
-
-        return self._run(work)
+        return self._run(lambda cur: self._by_key(cur, self._driver, customer_id, key))
 
     def driver_of_id(self, customer_id: int, driver_id: int) -> DriverRows | None:
         return self._run(
