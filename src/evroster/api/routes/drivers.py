@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from evroster.api.deps import Admin, PagingDep, Reader, StoreDep
+from evroster.api.deps import Admin, DocumentsDep, PagingDep, Reader, StoreDep
 from evroster.api.routes.chargers import ChargerIdPath
 from evroster.api.routes.common import ERRORS, IdPath, created, json_response
 from evroster.api.schemas.common import Page
@@ -26,7 +26,7 @@ from evroster.api.schemas.drivers import (
     driver_values,
 )
 from evroster.services import drivers
-from evroster.services.documents import driver_by_id
+from evroster.services.documents import Documents
 from evroster.storage.base import Row
 
 __all__ = ["router"]
@@ -34,17 +34,20 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["drivers"])
 
 
-def _document(store: StoreDep, customer_id: int, driver_id: int, status: int = 200) -> Response:
-    body = driver_by_id(store.documents, customer_id, driver_id)
+def _document(
+    documents: Documents, customer_id: int, driver_id: int, status: int = 200
+) -> Response:
+    # Through the cache: after a write, only what the write changed is read again.
+    body = documents.by_id(customer_id, driver_id)
     headers = {"Location": f"/api/v1/drivers/{driver_id}"} if status == 201 else None
     return Response(body, status, headers, media_type="application/json")
 
 
 @router.post("/drivers", status_code=201, response_model=DriverDocument, responses=ERRORS["write"])
-def create_driver(body: DriverIn, who: Admin, store: StoreDep) -> Response:
+def create_driver(body: DriverIn, who: Admin, store: StoreDep, documents: DocumentsDep) -> Response:
     """Create a driver; answers with the driver document."""
     row = drivers.create_driver(store, who.actor, driver_values(body))
-    return _document(store, who.customer_id, row["id"], 201)
+    return _document(documents, who.customer_id, row["id"], 201)
 
 
 @router.get("/drivers", response_model=Page[DriverSummary], responses=ERRORS["list"])
@@ -67,9 +70,11 @@ def list_drivers(
 
 
 @router.patch("/drivers/{driver_id}", response_model=DriverDocument, responses=ERRORS["write"])
-def update_driver(driver_id: IdPath, body: DriverPatch, who: Admin, store: StoreDep) -> Response:
+def update_driver(
+    driver_id: IdPath, body: DriverPatch, who: Admin, store: StoreDep, documents: DocumentsDep
+) -> Response:
     drivers.update_driver(store, who.actor, driver_id, driver_values(body))
-    return _document(store, who.customer_id, driver_id)
+    return _document(documents, who.customer_id, driver_id)
 
 
 @router.delete("/drivers/{driver_id}", status_code=204, responses=ERRORS["write"])
