@@ -56,6 +56,15 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """An empty PostgreSQL database of its own, for tests that run real processes on it."""
+    name = f"evroster_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    yield _pg_url(name)
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class Server:
     """A real uvicorn server on a free port, in a thread, serving one database."""
 

@@ -8,26 +8,27 @@ through another right after the write returns.
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 
-from tests.conftest import PG_ADMIN, _pg_admin, _pg_url
+from tests.conftest import PG_ADMIN
 from tests.e2e.processes import operator, serving
 
 BOUND = 1.0  # EVROSTER_CACHE_STALENESS_SECONDS, the default
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    name = f"evroster_cache_{uuid.uuid4().hex[:10]}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
-    yield _pg_url(name)
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def _listeners(database: str, what: str = "*") -> int:
+    """The change listeners connected to ``database``; ``what`` may terminate them."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        row = admin.execute(
+            f"SELECT count({what}) FROM pg_stat_activity"
+            " WHERE datname = %s AND application_name = 'evroster-changes'",
+            (database,),
+        ).fetchone()
+    return int(row[0]) if row is not None else 0
 
 
 def _driver(base: str, key: str, id_tag: str) -> int:
@@ -85,14 +86,14 @@ def test_sqlite_processes_never_read_a_stale_document(tmp_path: Path) -> None:
 
 
 def test_postgresql_replicas_read_writes_within_the_bound(
-    pg_url: str, tmp_path: Path, record_property: Callable[[str, object], None]
+    pg_database: str, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    _, key = operator(pg_url)
+    _, key = operator(pg_database)
     log = tmp_path / "serve.log"
     headers = {"X-API-Key": key}
     with (
-        serving(pg_url, log) as a,
-        serving(pg_url, log) as b,
+        serving(pg_database, log) as a,
+        serving(pg_database, log) as b,
         httpx.Client(base_url=a.base, headers=headers) as writer,
         httpx.Client(base_url=b.base, headers=headers) as reader,
     ):
@@ -117,31 +118,25 @@ def test_postgresql_replicas_read_writes_within_the_bound(
 
 
 def test_postgresql_replica_bypasses_its_cache_when_its_listener_drops(
-    pg_url: str, tmp_path: Path
+    pg_database: str, tmp_path: Path
 ) -> None:
     """The listeners' connections are killed: changes published meanwhile are lost to
     them, yet no replica serves a stale document beyond the bound, and the listeners
     come back."""
-    _, key = operator(pg_url)
+    _, key = operator(pg_database)
     log = tmp_path / "serve.log"
     headers = {"X-API-Key": key}
-    database = pg_url.rsplit("/", 1)[1]
+    database = pg_database.rsplit("/", 1)[1]
     with (
-        serving(pg_url, log) as a,
-        serving(pg_url, log) as b,
+        serving(pg_database, log) as a,
+        serving(pg_database, log) as b,
         httpx.Client(base_url=a.base, headers=headers) as writer,
         httpx.Client(base_url=b.base, headers=headers) as reader,
     ):
         driver_id = _driver(a.base, key, "DROP-1")
         _name(reader, "DROP-1")
         for n in range(1, 6):
-            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                killed = admin.execute(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE datname = %s AND application_name = 'evroster-changes'",
-                    (database,),
-                ).fetchone()
-            assert killed is not None and killed[0] == 2  # one listener per replica
+            assert _listeners(database, "pg_terminate_backend(pid)") == 2  # one per replica
             name = f"after drop {n}"
             writer.patch(f"/api/v1/drivers/{driver_id}", json={"name": name})
             time.sleep(BOUND + 0.1)
@@ -149,13 +144,7 @@ def test_postgresql_replica_bypasses_its_cache_when_its_listener_drops(
         # Back to normal: listening again, and served from the cache within the bound.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                row = admin.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = %s AND application_name = 'evroster-changes'",
-                    (database,),
-                ).fetchone()
-            if row is not None and row[0] == 2:
+            if _listeners(database) == 2:
                 break
             time.sleep(0.2)
         else:

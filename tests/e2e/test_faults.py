@@ -11,19 +11,15 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 from websockets.asyncio.client import connect
 
-from tests.conftest import _pg_admin, _pg_url
 from tests.e2e.processes import TAG, Load, all_present, free_port, operator, seed, serving, start
 
 # The cluster behind EVROSTER_TEST_PG, as Debian's pg_ctlcluster names it.
@@ -32,14 +28,6 @@ CLUSTER = os.environ.get("EVROSTER_TEST_PG_CLUSTER", "15 main").split()
 
 def _pg(action: str) -> None:
     subprocess.run(["pg_ctlcluster", *CLUSTER, action], check=True, timeout=60)
-
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    name = f"evroster_faults_{uuid.uuid4().hex[:10]}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
-    yield _pg_url(name)
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_postgresql_stopped_and_started_under_load(pg_database: str, tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from evroster.services.pieces import DriverPiece, SitePiece
 from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change, TokenFacts
 
 
-def _site(site_id: int, parent: int | None, chargers: tuple[int, ...] = ()) -> SitePiece:
-    return (site_id, parent, (), chargers, b"}")
+def _site(site_id: int, chargers: tuple[int, ...] = ()) -> SitePiece:
+    return (site_id, (), chargers, b"}")
 
 
 def _driver(driver_id: int) -> DriverPiece:
@@ -46,8 +46,8 @@ def test_a_driver_change_drops_its_piece_its_idtags_and_its_decisions() -> None:
 def test_a_charger_change_drops_only_the_charger() -> None:
     cache = DocumentCache(1 << 20)
     epoch = cache.epoch
-    cache.put_sites(1, [_site(1, None), _site(2, 1, (50,))], epoch)
-    cache.put_chargers(1, [(50, 2, b"{}", (1, 0, 0)), (51, 2, b"{}", (1, 0, 0))], epoch)
+    cache.put_sites(1, [_site(1), _site(2, (50,))], epoch)
+    cache.put_chargers(1, [(50, b"{}", (1, 0, 0)), (51, b"{}", (1, 0, 0))], epoch)
     cache.apply([Change(CHARGER, 50)])
     gone, kept = cache.chargers(1, [50, 51])
     assert gone is None and kept is not None

@@ -150,13 +150,13 @@ class DocumentCache:
 
     def put_sites(self, customer_id: int, pieces: Iterable[SitePiece], epoch: int) -> None:
         items = [
-            (("s", p[0]), customer_id, p, len(p[4]) + 8 * (len(p[2]) + len(p[3])), 0)
+            (("s", p[0]), customer_id, p, len(p[3]) + 8 * (len(p[1]) + len(p[2])), 0)
             for p in pieces
         ]
         self._put(epoch, items)
 
     def put_chargers(self, customer_id: int, pieces: Iterable[ChargerPiece], epoch: int) -> None:
-        self._put(epoch, [(("c", p[0]), customer_id, p, len(p[2]), 0) for p in pieces])
+        self._put(epoch, [(("c", p[0]), customer_id, p, len(p[1]), 0) for p in pieces])
 
     def put_place(self, customer_id: int, charger_id: str, place: Place, epoch: int) -> None:
         size = len(charger_id) + 8 * len(place[1])

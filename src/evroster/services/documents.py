@@ -65,7 +65,7 @@ def site_objects(rows: DocumentRows) -> list[dict[str, Any]]:
 def charger_objects(rows: DocumentRows) -> list[orjson.Fragment]:
     """The chargers flagged direct, as charger objects (JSON fragments), in id order."""
     pieces = charger_pieces(rows)
-    return [orjson.Fragment(pieces[pk][2]) for pk in sorted({c[1] for c in rows.chargers if c[0]})]
+    return [orjson.Fragment(pieces[pk][1]) for pk in sorted({c[1] for c in rows.chargers if c[0]})]
 
 
 def driver_by_id(source: DocumentSource, customer_id: int, driver_id: int) -> bytes:
@@ -214,7 +214,7 @@ class Documents:
         chargers = self._chargers(cache, customer_id, piece[3], epoch, reads)
         # A site or charger deleted since the driver's piece was read is left out: the
         # deletion's own change drops that piece, and the next read has neither.
-        body = compose(piece, [s[0] for s in sites if s], [c[2] for c in chargers])
+        body = compose(piece, [s[0] for s in sites if s], [c[1] for c in chargers])
         cache.count(_MISS if reads.count else _SPLICED)
         self._log_stats(cache)
         return body
@@ -234,7 +234,7 @@ class Documents:
             cache.put_sites(customer_id, sites.values(), epoch)
             reads.chargers.extend(chargers)
             return render_site(site_id, sites, chargers) if site_id in sites else None
-        _, _, children, own, tail = piece
+        _, children, own, tail = piece
         below = [self._site(cache, customer_id, c, epoch, reads) for c in children]
         chargers_below = self._chargers(cache, customer_id, own, epoch, reads)
         return site_body(tail, [s for s in below if s], chargers_below)

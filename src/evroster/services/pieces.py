@@ -43,15 +43,15 @@ Counts = tuple[int, int, int]  # sockets online, offline, in error
 # (pauses of 250-540 ms at 300,000 cached entries, measured).
 
 # A charger object and what its sockets count for the sites above it:
-# (primary key, site id, body, counts). Counts follow api.md: every socket of an
+# (primary key, body, counts). Counts follow api.md: every socket of an
 # unconnected charger is offline; on a connected one, Faulted sockets are errors and
 # the others online.
-ChargerPiece = tuple[int, int, bytes, Counts]
-# A site's own fields and what is directly below it: (id, parent id, subsite ids,
-# charger keys, tail), the tail being its own fields from ``"payerId"`` to the closing
+ChargerPiece = tuple[int, bytes, Counts]
+# A site's own fields and what is directly below it: (id, subsite ids, charger keys,
+# tail), the tail being its own fields from ``"payerId"`` to the closing
 # brace. Its body is spliced per read from the current pieces below, so a charger's
 # bytes are kept once, not once per level above it.
-SitePiece = tuple[int, "int | None", tuple[int, ...], tuple[int, ...], bytes]
+SitePiece = tuple[int, tuple[int, ...], tuple[int, ...], bytes]
 # The driver's own fields around the gaps for its granted sites and chargers:
 # (id, head, granted site ids, direct charger keys, tail).
 DriverPiece = tuple[int, bytes, tuple[int, ...], tuple[int, ...], bytes]
@@ -94,10 +94,10 @@ def compose(driver: DriverPiece, sites: Sequence[bytes], chargers: Sequence[byte
 def charger_pieces(rows: DocumentRows) -> dict[int, ChargerPiece]:
     """Each charger of the rows once, by primary key."""
     pieces: dict[int, ChargerPiece] = {}
-    for _direct, pk, site_id, connected, sockets, faulted, obj in rows.chargers:
+    for _direct, pk, _site_id, connected, sockets, faulted, obj in rows.chargers:
         if pk not in pieces:
             counts = (sockets - faulted, 0, faulted) if connected else (0, sockets, 0)
-            pieces[pk] = (pk, site_id, obj.encode(), counts)
+            pieces[pk] = (pk, obj.encode(), counts)
     return pieces
 
 
@@ -106,13 +106,13 @@ def site_body(
 ) -> tuple[bytes, Counts]:
     """A site object from its own fields and the bodies and counts of what is below."""
     online = offline = error = 0
-    for counts in [s[1] for s in subgroups] + [c[3] for c in chargers]:
+    for counts in [s[1] for s in subgroups] + [c[2] for c in chargers]:
         online, offline, error = online + counts[0], offline + counts[1], error + counts[2]
     body = b"".join((
         b'{"onlineSocket":%d,"offlineSocket":%d,"errorSocket":%d,"subgroups":['
         % (online, offline, error),
         b",".join([s[0] for s in subgroups]), b'],"chargers":[',
-        b",".join([c[2] for c in chargers]), b"],", tail,
+        b",".join([c[1] for c in chargers]), b"],", tail,
     ))  # fmt: skip
     return body, (online, offline, error)
 
@@ -136,7 +136,6 @@ def site_pieces(rows: DocumentRows) -> dict[int, SitePiece]:
         })[1:]  # fmt: skip
         pieces[site_id] = (
             site_id,
-            s[2],
             tuple(sorted(children.get(site_id, ()))),
             tuple(sorted(in_site.get(site_id, ()))),
             tail,
@@ -148,7 +147,7 @@ def render_site(
     site_id: int, sites: dict[int, SitePiece], chargers: dict[int, ChargerPiece]
 ) -> tuple[bytes, Counts]:
     """The body and counts of one site of ``sites``, with its subtree."""
-    _, _, children, own, tail = sites[site_id]
+    _, children, own, tail = sites[site_id]
     below = [render_site(child, sites, chargers) for child in children]
     return site_body(tail, below, [chargers[pk] for pk in own])
 
@@ -164,5 +163,5 @@ def render_driver(rows: DocumentRows) -> bytes:
     return compose(
         driver,
         [render_site(i, sites, chargers)[0] for i in granted],
-        [chargers[pk][2] for pk in direct],
+        [chargers[pk][1] for pk in direct],
     )
