@@ -86,6 +86,22 @@ class Settings(BaseSettings):
     )
 
 
+    console_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Key that signs the admin console's session cookies; unset: a random "
+        "key made once and kept in the database, shared by every worker and replica.",
+    )
+    console_session_hours: float = Field(
+        default=8, gt=0, le=24 * 30, description="How long an admin console sign-in lasts."
+    )
+    console_secure_cookie: bool = Field(
+        default=False,
+        description="Send the console's session cookie over HTTPS only: set it when evroster "
+        "is served behind TLS (the default suits http://127.0.0.1).",
+    )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read from the environment on first use."""

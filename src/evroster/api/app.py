@@ -23,6 +23,7 @@ from evroster.api.openapi import build_openapi
 from evroster.api.problems import problem, problem_for
 from evroster.api.routes import audit, authorization, chargers, drivers, lookups, sites, transfer
 from evroster.config import Settings, get_settings
+from evroster.console.app import create_console
 from evroster.csms.endpoint import OcppEndpoint
 from evroster.errors import EvrosterError, FieldError
 from evroster.services.cache import DocumentCache
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         cache_horizon=timedelta(hours=hours) if hours is not None else None,
     )
     api.add_api_websocket_route("/ocpp/{customer_id}/{charger_id}", ocpp)
+    api.mount("/admin", create_console(settings, the_store, documents))
     api.state.ocpp = ocpp
     api.state.settings = settings
     api.openapi = lambda: build_openapi(api)  # type: ignore[method-assign]
@@ -137,7 +139,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     return Guard(
         app,
         max_body=settings.max_body_bytes,
-        large_bodies={"/api/v1/imports": settings.import_max_bytes},
+        large_bodies={
+            "/api/v1/imports": settings.import_max_bytes,
+            "/admin/import": settings.import_max_bytes,
+        },
         json_max_depth=settings.json_max_depth,
         auth_failures_per_minute=settings.auth_failures_per_minute,
     )

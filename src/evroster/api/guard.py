@@ -39,6 +39,13 @@ _HEADERS = [
     (b"cache-control", b"no-store"),
 ]
 _CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# The console's pages load only their own vendored scripts and styles, and post only to
+# themselves.
+_CONSOLE_CSP = (
+    b"content-security-policy",
+    b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+)
 _NO_CSP = ("/docs", "/docs/oauth2-redirect")
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
@@ -150,7 +157,10 @@ class Guard:
 
     def _sender(self, scope: Scope, send: Send, client: str) -> Send:
         headers = list(_HEADERS)
-        if scope["path"] not in _NO_CSP:
+        path = scope["path"]
+        if path.startswith("/admin/") or path == "/admin":
+            headers.append(_CONSOLE_CSP)
+        elif path not in _NO_CSP:
             headers.append(_CSP)
 
         async def sender(message: Message) -> None:

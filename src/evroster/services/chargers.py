@@ -69,10 +69,12 @@ def find_charger(store: Store, customer_id: int, charger_id: str) -> Row:
         return require(uow.chargers.get(customer_id, charger_id), "Charger")
 
 
-def list_chargers(store: Store, customer_id: int, offset: int, limit: int) -> Page:
-    """A page of charger primary keys, in key order."""
+def list_chargers(
+    store: Store, customer_id: int, offset: int, limit: int, search: str | None = None
+) -> Page:
+    """A page of charger primary keys, in key order; ``search``: part of chargerId or name."""
     with store.transaction(write=False) as uow:
-        return uow.chargers.page(customer_id, offset, limit)
+        return uow.chargers.page(customer_id, offset, limit, search)
 
 
 def update_charger(store: Store, actor: Actor, charger_id: str, values: dict[str, Any]) -> Row:

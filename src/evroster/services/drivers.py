@@ -23,10 +23,12 @@ __all__ = [
     "create_driver",
     "delete_driver",
     "delete_tag",
+    "get_driver",
     "get_tag",
     "grant_charger",
     "grant_site",
     "list_drivers",
+    "list_tags",
     "revoke_charger",
     "revoke_site",
     "update_driver",
@@ -69,6 +71,18 @@ def list_drivers(
 ) -> Page:
     with store.transaction(write=False) as uow:
         return uow.drivers.page(customer_id, offset, limit, search)
+
+
+def get_driver(store: Store, customer_id: int, driver_id: int) -> Row:
+    with store.transaction(write=False) as uow:
+        return _driver(uow, customer_id, driver_id)
+
+
+def list_tags(store: Store, customer_id: int, driver_id: int) -> list[Row]:
+    """Every tag of the driver, blocked and expired ones included."""
+    with store.transaction(write=False) as uow:
+        _driver(uow, customer_id, driver_id)
+        return uow.tags.of_driver(customer_id, driver_id)
 
 
 def update_driver(store: Store, actor: Actor, driver_id: int, values: dict[str, Any]) -> Row:

@@ -27,6 +27,8 @@ __all__ = [
     "create_customer",
     "issue_key",
     "list_keys",
+    "public_id",
+    "resume",
     "revoke_key",
 ]
 
@@ -129,20 +131,36 @@ class KeySource(Protocol):
     def principal(self, key_id: str) -> tuple[Any, ...] | None: ...
 
 
+def public_id(api_key: str | None) -> str | None:
+    """The key id of a well-formed key: what a console session keeps instead of the key."""
+    if not api_key or not api_key.startswith(_PREFIX):
+        return None
+    key_id, _, secret = api_key[len(_PREFIX) :].partition("_")
+    return key_id if key_id and secret else None
+
+
 def authenticate(source: KeySource, api_key: str | None, client_id: str | None) -> Principal:
     """The principal for a presented key, or :class:`Unauthorized`.
 
     ``client_id`` is eMabler's ``clientId``: when given it must name the key's customer.
     """
-    if not api_key or not api_key.startswith(_PREFIX):
+    key_id = public_id(api_key)
+    found = source.principal(key_id) if key_id else None
+    if found is None or api_key is None:
         raise Unauthorized(UNAUTHORIZED)
-    key_id, _, secret = api_key[len(_PREFIX) :].partition("_")
-    found = source.principal(key_id) if secret else None
-    if found is None:
-        raise Unauthorized(UNAUTHORIZED)
+    secret = api_key[len(_PREFIX) + len(key_id or "") + 1 :]
     key_pk, customer_id, role, salt, secret_hash, active = found
     if not (hmac.compare_digest(_hash(salt, secret), secret_hash) and active):
         raise Unauthorized(UNAUTHORIZED)
     if client_id is not None and client_id.strip() != str(customer_id):
         raise Unauthorized(UNAUTHORIZED)
+    return Principal(int(customer_id), role, int(key_pk))
+
+
+def resume(source: KeySource, key_id: str) -> Principal:
+    """The principal of a key that was authenticated earlier, while it is not revoked."""
+    found = source.principal(key_id)
+    if found is None or not found[5]:
+        raise Unauthorized(UNAUTHORIZED)
+    key_pk, customer_id, role = found[:3]
     return Principal(int(customer_id), role, int(key_pk))

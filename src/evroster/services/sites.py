@@ -41,9 +41,11 @@ def get_site(store: Store, customer_id: int, site_id: int) -> Row:
         return require(uow.sites.get(customer_id, site_id), "Site")
 
 
-def list_sites(store: Store, customer_id: int, offset: int, limit: int) -> Page:
+def list_sites(
+    store: Store, customer_id: int, offset: int, limit: int, search: str | None = None
+) -> Page:
     with store.transaction(write=False) as uow:
-        return uow.sites.page(customer_id, offset, limit)
+        return uow.sites.page(customer_id, offset, limit, search)
 
 
 def update_site(store: Store, actor: Actor, site_id: int, values: dict[str, Any]) -> Row:

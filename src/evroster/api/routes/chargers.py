@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from evroster.api.deps import Admin, PagingDep, Reader, StoreDep
-from evroster.api.routes.common import ERRORS, created, json_response
+from evroster.api.routes.common import ERRORS, ChargerSearchQuery, created, json_response
 from evroster.api.schemas.chargers import ChargerIn, ChargerPatch, charger_values
 from evroster.api.schemas.common import Page
 from evroster.api.schemas.documents import ChargerDocument
@@ -45,8 +45,10 @@ def create_charger(body: ChargerIn, who: Admin, store: StoreDep) -> Response:
 
 
 @router.get("", response_model=Page[ChargerDocument], responses=ERRORS["list"])
-def list_chargers(who: Reader, store: StoreDep, paging: PagingDep) -> Response:
-    page = chargers.list_chargers(store, who.customer_id, paging.offset, paging.limit)
+def list_chargers(
+    who: Reader, store: StoreDep, paging: PagingDep, search: ChargerSearchQuery = None
+) -> Response:
+    page = chargers.list_chargers(store, who.customer_id, paging.offset, paging.limit, search)
     items = _objects(store, who.customer_id, [r["id"] for r in page.items])
     return json_response(paging.envelope(list(items), page.total))
 

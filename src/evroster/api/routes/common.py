@@ -5,14 +5,26 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Path
+from fastapi import Path, Query
 from starlette.responses import Response
 
 from evroster.api.schemas.common import Digits, Problem
 
-__all__ = ["ERRORS", "IdPath", "created", "json_response"]
+__all__ = ["ERRORS", "ChargerSearchQuery", "IdPath", "SearchQuery", "created", "json_response"]
 
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1), Digits]
+
+
+def _search(what: str) -> Any:
+    return Query(
+        max_length=200,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description=f"Part of the {what}, matched without regard to case",
+    )
+
+
+SearchQuery = Annotated[str | None, _search("name or externalId")]
+ChargerSearchQuery = Annotated[str | None, _search("chargerId or name")]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:

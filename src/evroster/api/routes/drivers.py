@@ -6,14 +6,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from evroster.api.deps import Admin, DocumentsDep, PagingDep, Reader, StoreDep
 from evroster.api.routes.chargers import ChargerIdPath
-from evroster.api.routes.common import ERRORS, IdPath, created, json_response
+from evroster.api.routes.common import ERRORS, IdPath, SearchQuery, created, json_response
 from evroster.api.schemas.common import Page
 from evroster.api.schemas.documents import DriverDocument
 from evroster.api.schemas.drivers import (
@@ -55,14 +53,7 @@ def list_drivers(
     who: Reader,
     store: StoreDep,
     paging: PagingDep,
-    search: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            pattern=r"^[^\x00-\x1f\x7f]*$",
-            description="Part of the name or externalId",
-        ),
-    ] = None,
+    search: SearchQuery = None,
 ) -> Response:
     page = drivers.list_drivers(store, who.customer_id, paging.offset, paging.limit, search)
     items = [DriverSummary.model_validate(r).model_dump(by_alias=True) for r in page.items]
@@ -99,6 +90,21 @@ def add_tag(driver_id: IdPath, body: TagIn, who: Admin, store: StoreDep) -> Resp
     row = drivers.add_tag(store, who.actor, driver_id, body.model_dump())
     out = TagOut.model_validate(row).model_dump(mode="json", by_alias=True)
     return created(out, f"/api/v1/tags/{row['id']}")
+
+
+@router.get(
+    "/drivers/{driver_id}/tags",
+    response_model=list[TagOut],
+    responses=ERRORS["read"],
+    tags=["tags"],
+)
+def list_tags(driver_id: IdPath, who: Reader, store: StoreDep) -> Response:
+    """Every tag of the driver with the fields its document leaves out (blocked, group,
+    token type, limit of transactions)."""
+    rows = drivers.list_tags(store, who.customer_id, driver_id)
+    return json_response(
+        [TagOut.model_validate(r).model_dump(mode="json", by_alias=True) for r in rows]
+    )
 
 
 @router.get("/tags/{tag_id}", response_model=TagOut, responses=ERRORS["read"], tags=["tags"])

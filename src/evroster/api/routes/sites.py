@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from evroster.api.deps import Admin, PagingDep, Reader, StoreDep
-from evroster.api.routes.common import ERRORS, IdPath, created, json_response
+from evroster.api.routes.common import ERRORS, IdPath, SearchQuery, created, json_response
 from evroster.api.schemas.common import Page
 from evroster.api.schemas.documents import SiteDocument
 from evroster.api.schemas.sites import SiteIn, SiteOut, SitePatch
@@ -35,9 +35,11 @@ def create_site(body: SiteIn, who: Admin, store: StoreDep) -> Response:
 
 
 @router.get("", response_model=Page[SiteOut], responses=ERRORS["list"])
-def list_sites(who: Reader, store: StoreDep, paging: PagingDep) -> Response:
+def list_sites(
+    who: Reader, store: StoreDep, paging: PagingDep, search: SearchQuery = None
+) -> Response:
     """The customer's sites, flat, in id order."""
-    page = sites.list_sites(store, who.customer_id, paging.offset, paging.limit)
+    page = sites.list_sites(store, who.customer_id, paging.offset, paging.limit, search)
     return json_response(paging.envelope([_out(r) for r in page.items], page.total))
 
 

@@ -12,7 +12,14 @@ import sqlalchemy as sa
 from evroster.domain.times import utcnow
 from evroster.storage.base import CHARGER, CUSTOMER, Page, Row, Values
 from evroster.storage.sql.changes import note
-from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, rows, update_row
+from evroster.storage.sql.common import (
+    contains,
+    fetch_page,
+    insert_row,
+    one_or_none,
+    rows,
+    update_row,
+)
 from evroster.storage.sql.tables import chargers, sockets
 
 __all__ = ["SqlChargers", "decode_charger"]
@@ -78,12 +85,14 @@ class SqlChargers:
             )
         )
 
-    def page(self, customer_id: int, offset: int, limit: int) -> Page:
+    def page(self, customer_id: int, offset: int, limit: int, search: str | None = None) -> Page:
         query: sa.Select[Any] = (
             sa.select(chargers.c.id)
             .where(chargers.c.customer_id == customer_id)
             .order_by(chargers.c.id)
         )
+        if search:
+            query = query.where(contains([chargers.c.charger_id, chargers.c.charger_name], search))
         return fetch_page(self._conn, query, offset, limit)
 
     def update(

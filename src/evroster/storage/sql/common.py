@@ -9,13 +9,20 @@ import sqlalchemy as sa
 from evroster.storage.base import Page, Row
 from evroster.storage.sql.tables import chargers, drivers, sites, tags
 
-__all__ = ["fetch_page", "insert_row", "one_or_none", "rows", "update_row"]
+__all__ = ["contains", "fetch_page", "insert_row", "one_or_none", "rows", "update_row"]
 
 
 def rows(result: sa.CursorResult[Any]) -> list[Row]:
     """Plain ``dict`` rows with ``str`` keys (Core's keys are a ``str`` subclass)."""
     keys = [str(k) for k in result.keys()]  # noqa: SIM118 - a Result is not a dict
     return [dict(zip(keys, r, strict=True)) for r in result]
+
+
+def contains(columns: list[sa.ColumnElement[Any]], text: str) -> sa.ColumnElement[bool]:
+    """Any of ``columns`` holds ``text``, without regard to case; ``%`` and ``_`` are
+    matched as themselves."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(*(c.ilike(pattern, escape="\\") for c in columns))
 
 
 def one_or_none(result: sa.CursorResult[Any]) -> Row | None:

@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from evroster.domain.times import utcnow
 from evroster.storage.base import DRIVER, Page, Row, Values
 from evroster.storage.sql.changes import note
-from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, update_row
+from evroster.storage.sql.common import (
+    contains,
+    fetch_page,
+    insert_row,
+    one_or_none,
+    rows,
+    update_row,
+)
 from evroster.storage.sql.tables import charger_grants, drivers, site_grants, tags
 
 __all__ = ["SqlDrivers", "SqlGrants", "SqlTags", "decode_driver", "encode_driver"]
@@ -71,15 +78,7 @@ class SqlDrivers:
     def page(self, customer_id: int, offset: int, limit: int, search: str | None) -> Page:
         query: sa.Select[Any] = drivers.select().where(drivers.c.customer_id == customer_id)
         if search:
-            pattern = (
-                "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            )
-            query = query.where(
-                sa.or_(
-                    drivers.c.name.ilike(pattern, escape="\\"),
-                    drivers.c.external_id.ilike(pattern, escape="\\"),
-                )
-            )
+            query = query.where(contains([drivers.c.name, drivers.c.external_id], search))
         page = fetch_page(self._conn, query.order_by(drivers.c.id), offset, limit)
         for r in page.items:
             _decode(r)
@@ -117,6 +116,16 @@ class SqlTags:
         return one_or_none(
             self._conn.execute(
                 tags.select().where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
+            )
+        )
+
+    def of_driver(self, customer_id: int, driver_id: int) -> list[Row]:
+        """Every tag of the driver, blocked and expired ones included, by id."""
+        return rows(
+            self._conn.execute(
+                tags.select()
+                .where(tags.c.customer_id == customer_id, tags.c.driver_id == driver_id)
+                .order_by(tags.c.id)
             )
         )
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from evroster.storage.base import CUSTOMER, Page, Row, Values
 from evroster.storage.sql.changes import note
-from evroster.storage.sql.common import fetch_page, insert_row, one_or_none, update_row
+from evroster.storage.sql.common import contains, fetch_page, insert_row, one_or_none, update_row
 from evroster.storage.sql.tables import chargers, sites
 
 __all__ = ["SqlSites"]
@@ -40,10 +40,12 @@ class SqlSites:
             )
         )
 
-    def page(self, customer_id: int, offset: int, limit: int) -> Page:
+    def page(self, customer_id: int, offset: int, limit: int, search: str | None = None) -> Page:
         query: sa.Select[Any] = (
             sites.select().where(sites.c.customer_id == customer_id).order_by(sites.c.id)
         )
+        if search:
+            query = query.where(contains([sites.c.name, sites.c.external_id], search))
         return fetch_page(self._conn, query, offset, limit)
 
     def update(self, customer_id: int, site_id: int, values: Values) -> Row:

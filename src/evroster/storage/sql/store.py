@@ -21,6 +21,7 @@ from evroster.storage.sql.documents import SqlDocuments
 from evroster.storage.sql.drivers import SqlDrivers, SqlGrants, SqlTags
 from evroster.storage.sql.engine import create_engine, unavailable_on_outage
 from evroster.storage.sql.lookups import SqlLookups
+from evroster.storage.sql.secrets import SqlSecrets
 from evroster.storage.sql.sites import SqlSites
 from evroster.storage.sql.transactions import SqlTransactions
 from evroster.storage.sql.transfer import SqlTransfer
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     lookups: SqlLookups
     audit: SqlAudit
     transfer: SqlTransfer
+    secrets: SqlSecrets
 
     @classmethod
     def on(cls, conn: sa.Connection) -> SqlUnitOfWork:
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
             SqlLookups(conn),
             SqlAudit(conn),
             SqlTransfer(conn),
+            SqlSecrets(conn),
         )
 
 

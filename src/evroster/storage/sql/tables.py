@@ -20,6 +20,7 @@ __all__ = [
     "customers",
     "drivers",
     "metadata",
+    "secrets",
     "site_grants",
     "sites",
     "sockets",
@@ -309,4 +310,14 @@ cache_changes = sa.Table(
     sa.Column("kind", sa.String(1), nullable=False),
     sa.Column("ref", sa.BigInteger(), nullable=False),
     sqlite_autoincrement=True,
+)
+
+
+# Keys evroster generates for itself (the console's session signing key), made once and
+# read by every process and replica, so that a session signed by one is valid on all.
+secrets = sa.Table(
+    "secrets",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
 )
