@@ -7,8 +7,11 @@ EVR    := $(BIN)/evroster
 STAMP      := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
+# Debian's Chromium, which the console's browser tests drive through Playwright (never a
+# browser that Playwright downloads).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck bench fuzz soak clean
+.PHONY: run test lint typecheck bench fuzz soak screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -28,13 +31,17 @@ $(BENCH_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $@ $(STAMP) $(TEST_STAMP)
 
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 ## run: install, migrate, load the demo operator into an empty database, serve on :8000
 run: $(STAMP)
 	@$(EVR) demo --credentials evroster-demo.json
 	@exec $(EVR) serve
 
 ## test: lint, type-check and run the whole suite (SQLite and PostgreSQL)
-test: $(TEST_STAMP) lint typecheck
+test: $(TEST_STAMP) $(CHROMIUM) lint typecheck
 	$(BIN)/pytest
 
 lint: $(TEST_STAMP)
@@ -42,6 +49,11 @@ lint: $(TEST_STAMP)
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
+
+## screenshots: the console's driver and "why refused?" pages, into docs/, taken by the
+## browser tests on the demo data
+screenshots: $(TEST_STAMP) $(CHROMIUM)
+	EVROSTER_SCREENSHOTS=docs $(BIN)/pytest --no-cov -q tests/browser -k support_desk_story
 
 ## bench: the driver document (uncached; then cached at 1,000,000 tags), OCPP Authorize
 ## with 1,000 and 5,000 chargers and a reconnect storm, each against a raw ASGI ceiling,

@@ -179,6 +179,30 @@ def test_grants_are_idempotent(api: Api) -> None:
     api.ok("PUT", f"/api/v1/drivers/{d['id']}/chargers/NOPE", 404)
 
 
+def test_sites_and_chargers_are_searched_by_name_or_key(api: Api, other: Api) -> None:
+    garage = site(api, "Garage on 5th", externalId="g-5")
+    site(api, "Harbour 100%_lot", garage["id"])
+    charger(api, "NOR-77", garage["id"], chargerName="Left of the door")
+    charger(api, "SWE-78", garage["id"], chargerName="Right")
+    site(other, "Garage of B")
+
+    def found(path: str, field: str, search: str) -> list[str]:
+        body = api.ok("GET", path, params={"search": search})
+        assert body["totalRecords"] == len(body["items"])
+        return [i[field] for i in body["items"]]
+
+    assert found("/api/v1/sites", "name", "GARAGE") == ["Garage on 5th"]
+    assert found("/api/v1/sites", "name", "g-5") == ["Garage on 5th"]
+    assert found("/api/v1/sites", "name", "%_") == ["Harbour 100%_lot"]
+    assert found("/api/v1/chargers", "chargerId", "nor-") == ["NOR-77"]
+    assert found("/api/v1/chargers", "chargerId", "door") == ["NOR-77"]
+    assert found("/api/v1/chargers", "chargerId", "_") == []
+    assert len(found("/api/v1/chargers", "chargerId", "")) == 2
+    tags = api.ok("GET", f"/api/v1/drivers/{driver(api, 'Ann', 'A-1', 'A-2')['id']}/tags")
+    assert [(t["idTag"], t["blocked"]) for t in tags] == [("A-1", False), ("A-2", False)]
+    api.ok("GET", f"/api/v1/drivers/{driver(other, 'Bob')['id']}/tags", 404)
+
+
 def test_driver_patch_delete_and_search(api: Api) -> None:
     home = site(api, "Home")
     d = driver(api, "Ann Smith", "ANN-1", externalId="crm-1")

@@ -61,6 +61,8 @@ LOOKUPS = {
     ("/api/v1/home-sites/{site_id}", "get"),
 }
 FLEET = {
+    # What the console's driver page needs, offered to API clients too.
+    ("/api/v1/drivers/{driver_id}/tags", "get"),
     ("/api/v1/audit", "get"),
     ("/api/v1/imports", "post"),
     ("/api/v1/exports/drivers.csv", "get"),

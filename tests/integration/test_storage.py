@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from evroster.errors import Conflict
 from evroster.services import drivers, keys
 from evroster.services.audit import Actor
+from evroster.services.signing import signing_key
 from evroster.storage.migrations import downgrade, upgrade
 from evroster.storage.sql.engine import create_engine
 from evroster.storage.sql.store import SqlStore
@@ -32,6 +33,7 @@ TABLES = {
     "tag_aliases",
     "transactions",
     "audit_log",
+    "secrets",
 }
 
 
@@ -77,6 +79,19 @@ def test_migrated_schema_matches_the_tables(empty_url: str) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_a_secret_is_made_once_and_shared(empty_url: str) -> None:
+    upgrade(empty_url)
+    first, second = SqlStore(empty_url), SqlStore(empty_url)
+    try:
+        kept = signing_key(first, "console-session")
+        assert len(kept) >= 40
+        assert signing_key(second, "console-session") == kept  # another process agrees
+        assert signing_key(first, "something-else") != kept
+    finally:
+        first.close()
+        second.close()
 
 
 def test_sqlite_pragmas(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -45,6 +45,18 @@ ALLOWED = {
         "evroster.storage.base",
         "evroster.csms",
     ),
+    # The console is a second face of the API: it takes the same input models and words
+    # the decisions the same way.
+    "evroster.console": (
+        "evroster.domain",
+        "evroster.services",
+        "evroster.errors",
+        "evroster.storage.base",
+        "evroster.config",
+        "evroster.console",
+        "evroster.api.schemas",
+        "evroster.transfer",
+    ),
     # The file format speaks the API's vocabulary and validates with its models.
     "evroster.transfer": (
         "evroster.domain",
@@ -85,8 +97,8 @@ def test_modules_declare_all_and_stay_small(path: Path) -> None:
     assert len(path.read_text().splitlines()) < 500
 
 
-def test_only_the_api_knows_http_statuses() -> None:
+def test_only_the_http_adapters_know_http_statuses() -> None:
     for path in MODULES:
-        if not _name(path).startswith("evroster.api"):
+        if not _name(path).startswith(("evroster.api", "evroster.console")):
             text = path.read_text()
             assert "status_code" not in text and "HTTPException" not in text, path
