@@ -85,7 +85,6 @@ class Settings(BaseSettings):
         description="Largest file `POST /api/v1/imports` takes (413 beyond); the CLI has no limit.",
     )
 
-
     console_secret: str | None = Field(
         default=None,
         min_length=32,

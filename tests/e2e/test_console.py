@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime
 from html import unescape
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from evroster.services.audit import Actor
+from evroster.services.chargers import record_live_state
 from evroster.services.keys import revoke_key
 from tests.conftest import Api, Server
 from tests.e2e.helpers import charger, driver, site
@@ -374,16 +376,37 @@ def test_unknown_pages_and_ids_answer_in_words(desk: Console) -> None:
 
 
 def test_sites_show_the_tree_with_socket_counts_and_who_has_access(
-    desk: Console, fleet: dict[str, Any]
+    desk: Console, api: Api, fleet: dict[str, Any]
 ) -> None:
-    page = desk.page("/admin/sites")
+    level = api.ok("GET", "/api/v1/sites", params={"search": "Level 1"})["items"][0]
+    record_live_state(
+        api.server.store,
+        api.customer_id,
+        fleet["charger"]["chargerId"],
+        connected=True,
+        seen_at=datetime.now(UTC),
+        socket_status={1: "Faulted", 2: "Available"},
+    )
+    tree = api.ok("GET", f"/api/v1/sites/{fleet['garage']['id']}/tree")
+    counts = (tree["onlineSocket"], tree["offlineSocket"], tree["errorSocket"])
+    assert counts == (1, 0, 1)
+
+    page = _text(desk.page("/admin/sites"))
     assert "Garage on 5th street" in page and "Level 1" in page and "Harbour lot" in page
-    garage = desk.page(f"/admin/sites/{fleet['garage']['id']}")
-    assert fleet["charger"]["chargerId"] in garage  # in its subsite
-    assert "Ada Lovelace" in garage and "1 drivers granted" in _text(garage)
-    assert re.search(r"\d+ offline", garage)
+    garage_id, harbour_id = fleet["garage"]["id"], fleet["elsewhere"]["id"]
+    assert f"Garage on 5th street #{garage_id} 1 online 0 offline 1 error" in page
+    assert f"Harbour lot #{harbour_id} 0 online 2 offline 0 error" in page
+
+    garage = _text(desk.page(f"/admin/sites/{fleet['garage']['id']}"))
+    assert "1 online 0 offline 1 error with its subsites" in garage
+    assert "No charger stands at this site itself." in garage
+    assert f"Level 1 #{level['id']} 1 online 0 offline 1 error" in garage
+    assert "Ada Lovelace" in garage and "1 drivers granted" in garage
+    floor = desk.page(f"/admin/sites/{level['id']}")
+    assert fleet["charger"]["chargerId"] in floor and "Faulted" in floor
+    assert "Ada Lovelace" in floor  # granted the garage above it
     harbour = desk.page(f"/admin/sites/{fleet['elsewhere']['id']}")
-    assert "Ada Lovelace" not in harbour
+    assert "Ada Lovelace" not in harbour and fleet["far"]["chargerId"] in harbour
 
 
 _CSV = (
@@ -439,3 +462,14 @@ def test_audit_filters_by_object_and_time(desk: Console, api: Api, fleet: dict[s
     assert "0 entries" in desk.page("/admin/audit?since=2099-01-01")
     bad = desk.page("/admin/audit?since=yesterday", 400)
     assert "since: use YYYY-MM-DD" in bad
+
+
+def test_search_results_are_paged(desk: Console, api: Api) -> None:
+    for n in range(23):
+        api.ok("POST", "/api/v1/drivers", 201, json={"name": f"Pat {n:02d}"})
+    first = desk.page("/admin/search?q=pat")
+    assert re.findall(r">Pat (\d\d)</a>", first) == [f"{n:02d}" for n in range(20)]
+    assert "More drivers" in first and "Previous" not in first
+    second = desk.page("/admin/search?q=PAT&page=2")
+    assert re.findall(r">Pat (\d\d)</a>", second) == ["20", "21", "22"]
+    assert "More drivers" not in second and "Previous" in second

@@ -29,17 +29,11 @@ def _found(visit: Visit, text: str, page_no: int) -> dict[str, Any]:
     by_tag = None
     with contextlib.suppress(NotFound, InvalidInput):  # no such tag, or not an idTag at all
         by_tag = orjson.loads(visit.documents.by_idtag(visit.customer_id, text))
-    found = drivers.list_drivers(
-        visit.store, visit.customer_id, (page_no - 1) * _RESULTS, _RESULTS, text
+    found, more = drivers.find_drivers(
+        visit.store, visit.customer_id, text, (page_no - 1) * _RESULTS, _RESULTS
     )
-    named = [d for d in found.items if by_tag is None or d["id"] != by_tag["id"]]
-    return {
-        "by_tag": by_tag,
-        "named": named,
-        "total": found.total,
-        "page_no": page_no,
-        "pages": max(1, -(-found.total // _RESULTS)),
-    }
+    named = [d for d in found if by_tag is None or d["id"] != by_tag["id"]]
+    return {"by_tag": by_tag, "named": named, "page_no": page_no, "more": more}
 
 
 def search(visit: Visit) -> Response:

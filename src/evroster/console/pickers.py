@@ -16,7 +16,7 @@ from evroster.errors import FieldError, InvalidInput, NotFound
 from evroster.services import chargers, sites
 from evroster.services.documents import charger_objects
 
-__all__ = ["Picked", "charger_named", "routes", "site_named"]
+__all__ = ["Picked", "charger_dicts", "charger_named", "routes", "site_named"]
 
 _SUGGESTIONS = 10
 _MATCHES = 50
@@ -75,14 +75,14 @@ def charger_named(visit: Visit, text: str, field: str = "charger") -> Picked:
     except NotFound:
         pass
     found = chargers.list_chargers(visit.store, visit.customer_id, 0, _MATCHES, text)
-    objects = _charger_objects(visit, [r["id"] for r in found.items])
+    objects = charger_dicts(visit, [r["id"] for r in found.items])
     wanted = text.casefold()
     exact = [c for c in objects if wanted == (c["chargerName"] or "").casefold()]
     charger = _one(field, "charger", text, objects, exact, found.total)
     return Picked(charger["id"], charger["chargerId"], charger["chargerId"])
 
 
-def _charger_objects(visit: Visit, pks: list[int]) -> list[dict[str, Any]]:
+def charger_dicts(visit: Visit, pks: list[int]) -> list[dict[str, Any]]:
     found = charger_objects(visit.store.documents.chargers(visit.customer_id, pks))
     loaded: list[dict[str, Any]] = orjson.loads(orjson.dumps(found))  # fragments to dicts
     return loaded
@@ -103,7 +103,7 @@ def site_suggestions(visit: Visit) -> Response:
 def charger_suggestions(visit: Visit) -> Response:
     text = _typed(visit)
     found = chargers.list_chargers(visit.store, visit.customer_id, 0, _SUGGESTIONS, text)
-    objects = _charger_objects(visit, [r["id"] for r in found.items]) if text else []
+    objects = charger_dicts(visit, [r["id"] for r in found.items]) if text else []
     options = [(c["chargerId"], c["chargerName"] or "") for c in objects]
     return render(visit, "options.html", options=options)
 

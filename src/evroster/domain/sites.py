@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import IntEnum
 
-__all__ = ["GroupType", "creates_cycle", "parse_group_type"]
+__all__ = ["Counts", "GroupType", "creates_cycle", "parse_group_type", "socket_counts"]
+
+Counts = tuple[int, int, int]  # sockets online, offline, in error
 
 
 class GroupType(IntEnum):
@@ -48,3 +50,10 @@ def creates_cycle(
         seen.add(node)
         node = parent_of(node)
     return node is not None
+
+
+def socket_counts(connected: bool, sockets: int, faulted: int) -> Counts:
+    """How a charger's sockets count for the sites above it (api.md): every socket of an
+    unconnected charger is offline; on a connected one, Faulted sockets are errors and
+    the others online."""
+    return (sockets - faulted, 0, faulted) if connected else (0, sockets, 0)

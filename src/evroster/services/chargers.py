@@ -70,11 +70,17 @@ def find_charger(store: Store, customer_id: int, charger_id: str) -> Row:
 
 
 def list_chargers(
-    store: Store, customer_id: int, offset: int, limit: int, search: str | None = None
+    store: Store,
+    customer_id: int,
+    offset: int,
+    limit: int,
+    search: str | None = None,
+    site_id: int | None = None,
 ) -> Page:
-    """A page of charger primary keys, in key order; ``search``: part of chargerId or name."""
+    """A page of charger primary keys, in key order; ``search``: part of chargerId or
+    name; ``site_id``: only the chargers standing at that site itself."""
     with store.transaction(write=False) as uow:
-        return uow.chargers.page(customer_id, offset, limit, search)
+        return uow.chargers.page(customer_id, offset, limit, search, site_id)
 
 
 def update_charger(store: Store, actor: Actor, charger_id: str, values: dict[str, Any]) -> Row:

@@ -23,6 +23,7 @@ __all__ = [
     "create_driver",
     "delete_driver",
     "delete_tag",
+    "find_drivers",
     "get_driver",
     "get_tag",
     "grant_charger",
@@ -71,6 +72,15 @@ def list_drivers(
 ) -> Page:
     with store.transaction(write=False) as uow:
         return uow.drivers.page(customer_id, offset, limit, search)
+
+
+def find_drivers(
+    store: Store, customer_id: int, search: str, offset: int, limit: int
+) -> tuple[list[Row], bool]:
+    """Drivers whose name or externalId holds ``search``, and whether there are more."""
+    with store.transaction(write=False) as uow:
+        found = uow.drivers.find(customer_id, search, offset, limit + 1)
+    return found[:limit], len(found) > limit
 
 
 def get_driver(store: Store, customer_id: int, driver_id: int) -> Row:

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from evroster.domain.sites import Counts, socket_counts
 from evroster.errors import NotFound
 from evroster.services.documents import driver_by_id, site_objects
 from evroster.services.drivers import DRIVER_NOT_FOUND
@@ -22,10 +23,13 @@ from evroster.storage.base import Page, Store, UnitOfWork
 
 __all__ = [
     "DriverDocuments",
+    "counted_site",
+    "counted_sites",
     "driver_by_external_id",
     "drivers_at_charger",
     "drivers_at_site",
     "drivers_at_sites",
+    "drivers_with_access",
     "home_site",
     "home_site_tree",
     "site_by_external_id",
@@ -100,6 +104,18 @@ def drivers_at_site(
     return _documents(store, customer_id, page)
 
 
+def drivers_with_access(
+    store: Store, customer_id: int, site_id: int, offset: int, limit: int
+) -> Page:
+    """:func:`drivers_at_site` as driver rows (name, externalId...), not documents."""
+    with store.transaction(write=False) as uow:
+        page = _site_page(uow, customer_id, site_id, offset, limit)
+        if page is None:
+            raise NotFound("Site not found")
+        found = [uow.drivers.get(customer_id, int(i["id"])) for i in page.items]
+    return Page([r for r in found if r is not None], page.total)
+
+
 def drivers_at_sites(
     store: Store, customer_id: int, site_ids: list[int], offset: int, limit: int
 ) -> list[tuple[int, DriverDocuments]]:
@@ -158,6 +174,53 @@ def site_trees(store: Store, customer_id: int, *, details: bool = True) -> list[
         if found:  # deleted meanwhile
             trees.append(found[0])
     return trees
+
+
+def _count_sockets(store: Store, customer_id: int, outlines: list[dict[str, Any]]) -> None:
+    """Give each site of ``outlines``, subtrees included, the socket counts of the
+    document's site shape (``onlineSocket``, ``offlineSocket``, ``errorSocket``), read
+    by one grouped statement per 5,000 sites instead of every charger."""
+    ids = [i for outline in outlines for i in _ids(outline)]
+    own: dict[int, Counts] = defaultdict(lambda: (0, 0, 0))
+    with store.transaction(write=False) as uow:
+        for start in range(0, len(ids), 5000):
+            for site_id, connected, total, faulted in uow.lookups.socket_counts(
+                customer_id, ids[start : start + 5000]
+            ):
+                online, offline, error = socket_counts(connected, total, faulted)
+                was = own[site_id]
+                own[site_id] = (was[0] + online, was[1] + offline, was[2] + error)
+
+    def count(site: dict[str, Any]) -> Counts:
+        online, offline, error = own[site["id"]]
+        for child in site["subgroups"]:
+            below = count(child)
+            online, offline, error = online + below[0], offline + below[1], error + below[2]
+        site.update(onlineSocket=online, offlineSocket=offline, errorSocket=error)
+        return online, offline, error
+
+    for outline in outlines:
+        count(outline)
+
+
+def counted_sites(
+    store: Store, customer_id: int, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of top-level sites, each with its subtree (ids, names, types) and the
+    socket counts of every site in it; and the number of top-level sites."""
+    roots = _outlines(store, customer_id).get(None, [])
+    shown = roots[offset : offset + limit]
+    _count_sockets(store, customer_id, shown)
+    return shown, len(roots)
+
+
+def counted_site(store: Store, customer_id: int, site_id: int) -> dict[str, Any]:
+    """One site with its subtree and socket counts, as :func:`counted_sites`."""
+    outline = _find(_outlines(store, customer_id).get(None, []), site_id)
+    if outline is None:
+        raise NotFound("Site not found")
+    _count_sockets(store, customer_id, [outline])
+    return outline
 
 
 def site_by_external_id(

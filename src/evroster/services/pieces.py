@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from evroster.domain.sites import Counts, socket_counts
 from evroster.storage.base import DocumentRows
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "site_pieces",
 ]
 
-Counts = tuple[int, int, int]  # sockets online, offline, in error
 
 # Pieces are plain tuples, not classes, because hundreds of thousands of them live in
 # the cache: the garbage collector stops tracking a tuple that holds only numbers,
@@ -43,9 +43,7 @@ Counts = tuple[int, int, int]  # sockets online, offline, in error
 # (pauses of 250-540 ms at 300,000 cached entries, measured).
 
 # A charger object and what its sockets count for the sites above it:
-# (primary key, body, counts). Counts follow api.md: every socket of an
-# unconnected charger is offline; on a connected one, Faulted sockets are errors and
-# the others online.
+# (primary key, body, counts), counted by ``domain.sites.socket_counts``.
 ChargerPiece = tuple[int, bytes, Counts]
 # A site's own fields and what is directly below it: (id, subsite ids, charger keys,
 # tail), the tail being its own fields from ``"payerId"`` to the closing
@@ -96,8 +94,7 @@ def charger_pieces(rows: DocumentRows) -> dict[int, ChargerPiece]:
     pieces: dict[int, ChargerPiece] = {}
     for _direct, pk, _site_id, connected, sockets, faulted, obj in rows.chargers:
         if pk not in pieces:
-            counts = (sockets - faulted, 0, faulted) if connected else (0, sockets, 0)
-            pieces[pk] = (pk, obj.encode(), counts)
+            pieces[pk] = (pk, obj.encode(), socket_counts(connected, sockets, faulted))
     return pieces
 
 

@@ -85,7 +85,14 @@ class SqlChargers:
             )
         )
 
-    def page(self, customer_id: int, offset: int, limit: int, search: str | None = None) -> Page:
+    def page(
+        self,
+        customer_id: int,
+        offset: int,
+        limit: int,
+        search: str | None = None,
+        site_id: int | None = None,
+    ) -> Page:
         query: sa.Select[Any] = (
             sa.select(chargers.c.id)
             .where(chargers.c.customer_id == customer_id)
@@ -93,6 +100,8 @@ class SqlChargers:
         )
         if search:
             query = query.where(contains([chargers.c.charger_id, chargers.c.charger_name], search))
+        if site_id is not None:
+            query = query.where(chargers.c.site_id == site_id)
         return fetch_page(self._conn, query, offset, limit)
 
     def update(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
 
 from evroster.storage.base import Page, Row
 from evroster.storage.sql.tables import chargers, drivers, sites, tags
@@ -18,11 +21,33 @@ def rows(result: sa.CursorResult[Any]) -> list[Row]:
     return [dict(zip(keys, r, strict=True)) for r in result]
 
 
+class _Holds(ColumnElement[bool]):
+    """``column`` matches the LIKE ``pattern`` (escaped with a backslash), ignoring case."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, column: sa.ColumnElement[Any], pattern: str) -> None:
+        self.column = column
+        self.pattern = sa.bindparam(None, pattern, type_=sa.String())
+
+
+@compiles(_Holds)
+def _holds(element: _Holds, compiler: SQLCompiler, **kw: Any) -> str:
+    # PostgreSQL's ILIKE. SQLAlchemy's ilike() becomes lower(x) LIKE lower(y) on SQLite,
+    # whose LIKE already ignores case (of ASCII letters, like its lower()): the calls made
+    # a search of 100,000 drivers take 100 ms instead of 36.
+    operator = "ILIKE" if compiler.dialect.name == "postgresql" else "LIKE"
+    column = compiler.process(element.column, **kw)
+    pattern = compiler.process(element.pattern, **kw)
+    return f"{column} {operator} {pattern} ESCAPE '\\'"
+
+
 def contains(columns: list[sa.ColumnElement[Any]], text: str) -> sa.ColumnElement[bool]:
     """Any of ``columns`` holds ``text``, without regard to case; ``%`` and ``_`` are
     matched as themselves."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return sa.or_(*(c.ilike(pattern, escape="\\") for c in columns))
+    return sa.or_(*(_Holds(c, pattern) for c in columns))
 
 
 def one_or_none(result: sa.CursorResult[Any]) -> Row | None:

@@ -75,14 +75,22 @@ class SqlDrivers:
             )
         )
 
-    def page(self, customer_id: int, offset: int, limit: int, search: str | None) -> Page:
+    def _matching(self, customer_id: int, search: str | None) -> sa.Select[Any]:
         query: sa.Select[Any] = drivers.select().where(drivers.c.customer_id == customer_id)
         if search:
             query = query.where(contains([drivers.c.name, drivers.c.external_id], search))
-        page = fetch_page(self._conn, query.order_by(drivers.c.id), offset, limit)
+        return query.order_by(drivers.c.id)
+
+    def page(self, customer_id: int, offset: int, limit: int, search: str | None) -> Page:
+        page = fetch_page(self._conn, self._matching(customer_id, search), offset, limit)
         for r in page.items:
             _decode(r)
         return page
+
+    def find(self, customer_id: int, search: str, offset: int, limit: int) -> list[Row]:
+        """Like :meth:`page` without the count, which costs a second pass over the table."""
+        query = self._matching(customer_id, search).offset(offset).limit(limit)
+        return [decode_driver(r) for r in rows(self._conn.execute(query))]
 
     def update(self, customer_id: int, driver_id: int, values: Values) -> Row:
         row = update_row(

@@ -8,7 +8,14 @@ import sqlalchemy as sa
 
 from evroster.storage.base import Page
 from evroster.storage.sql.common import fetch_page
-from evroster.storage.sql.tables import charger_grants, drivers, site_grants, sites
+from evroster.storage.sql.tables import (
+    charger_grants,
+    chargers,
+    drivers,
+    site_grants,
+    sites,
+    sockets,
+)
 
 __all__ = ["SqlLookups"]
 
@@ -46,6 +53,20 @@ class SqlLookups:
             .order_by(sites.c.id)
         )
         return [(int(i), p, str(n), int(t)) for i, p, n, t in found]
+
+    def socket_counts(
+        self, customer_id: int, site_ids: list[int]
+    ) -> list[tuple[int, bool, int, int]]:
+        """Per site of ``site_ids`` and per connected or not: (site id, connected, sockets,
+        faulted sockets) of the chargers standing at the site itself."""
+        faulted = sa.func.sum(sa.case((sa.func.lower(sockets.c.status) == "faulted", 1), else_=0))
+        found = self._conn.execute(
+            sa.select(chargers.c.site_id, chargers.c.active_connection, sa.func.count(), faulted)
+            .select_from(chargers.join(sockets, sockets.c.charger_pk == chargers.c.id))
+            .where(chargers.c.customer_id == customer_id, chargers.c.site_id.in_(site_ids))
+            .group_by(chargers.c.site_id, chargers.c.active_connection)
+        )
+        return [(int(s), bool(c), int(n), int(f or 0)) for s, c, n, f in found]
 
     def home_drivers(
         self, customer_id: int, site_ids: list[int] | None, offset: int, limit: int

@@ -20,8 +20,6 @@ class SqlSecrets:
         Insert-or-nothing, so that processes starting together agree on one value.
         """
         insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
-        self._conn.execute(
-            insert(secrets).values(name=name, value=value).on_conflict_do_nothing()
-        )
+        self._conn.execute(insert(secrets).values(name=name, value=value).on_conflict_do_nothing())
         kept = self._conn.execute(sa.select(secrets.c.value).where(secrets.c.name == name))
         return str(kept.scalar_one())
