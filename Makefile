@@ -57,7 +57,7 @@ screenshots: $(TEST_STAMP) $(CHROMIUM)
 
 ## bench: the driver document (uncached; then cached at 1,000,000 tags), OCPP Authorize
 ## with 1,000 and 5,000 chargers and a reconnect storm, each against a raw ASGI ceiling,
-## and a 100,000-row import against a bulk load
+## a 100,000-row import against a bulk load, and the console's pages with 100,000 drivers
 bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.lookup
@@ -65,6 +65,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.ocpp --rounds 3 --storm
 	$(BIN)/python -m bench.ocpp --chargers 5000 --interval 10 --storm
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.console
 
 ## fuzz: schemathesis over every operation with many examples (make test runs a few)
 fuzz: $(TEST_STAMP)
