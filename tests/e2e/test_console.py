@@ -457,7 +457,7 @@ def test_audit_filters_by_object_and_time(desk: Console, api: Api, fleet: dict[s
     tag = fleet["tag"]
     desk.change(f"/admin/drivers/{fleet['driver']['id']}/tags/{tag['id']}/block")
     page = _text(desk.page("/admin/audit?object=tag"))
-    assert f"tag {tag['id']} update" in page and "blocked" in page
+    assert f"tag {tag['id']} update" in page and "blocked : false → true" in page
     assert "site " not in page.split("Changes", 1)[1]
     assert "0 entries" in desk.page("/admin/audit?since=2099-01-01")
     bad = desk.page("/admin/audit?since=yesterday", 400)

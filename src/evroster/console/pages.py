@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from evroster.config import Settings
 from evroster.console.session import csrf_token, csrf_valid, signed_in
-from evroster.console.texts import format_moment, since
+from evroster.console.texts import format_moment, shown, since
 from evroster.errors import EvrosterError, FieldError, InvalidInput, Unauthorized, Unavailable
 from evroster.services.documents import Documents
 from evroster.services.keys import Principal
@@ -35,6 +35,7 @@ __all__ = ["Visit", "change", "page", "parse", "refusal", "render", "templates"]
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["moment"] = format_moment
 templates.env.filters["since"] = since
+templates.env.filters["shown"] = shown
 
 _READ_ONLY = "This API key may read but not change anything."
 _CSRF = (

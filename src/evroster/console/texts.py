@@ -6,10 +6,12 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from evroster.domain.times import utcnow
 from evroster.errors import FieldError, InvalidInput
 
-__all__ = ["format_moment", "since", "tag_state", "utc_input"]
+__all__ = ["format_moment", "shown", "since", "tag_state", "utc_input"]
 
 # What a date or datetime-local input sends; read as UTC, as the forms say.
 _LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
@@ -69,3 +71,13 @@ def tag_state(tag: dict[str, Any], now: datetime | None = None) -> str:
     if start is not None and now < start:
         return "not yet valid"
     return "active"
+
+
+def shown(value: Any) -> str:
+    """A value of the audit trail as a person reads it: text as is, none as a dash,
+    anything else as compact JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
