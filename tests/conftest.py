@@ -31,6 +31,13 @@ PG_ADMIN = os.environ.get("EVROSTER_TEST_PG", "postgresql://postgres@127.0.0.1:5
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Playwright's sync API keeps an event loop running in the main thread from the
+    # first browser test to the end of the session, and asyncio.run() refuses to start
+    # inside it (the OCPP tests use it): browser tests run last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def _pg_url(dbname: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + dbname
 

@@ -93,25 +93,29 @@ def _site_page(
     return uow.lookups.drivers_granted(customer_id, path, None, offset, limit)
 
 
-def drivers_at_site(
-    store: Store, customer_id: int, site_id: int, offset: int, limit: int
-) -> DriverDocuments:
-    """Drivers granted the site or any site above it."""
+def _granted_at_site(store: Store, customer_id: int, site_id: int, offset: int, limit: int) -> Page:
     with store.transaction(write=False) as uow:
         page = _site_page(uow, customer_id, site_id, offset, limit)
     if page is None:
         raise NotFound("Site not found")
-    return _documents(store, customer_id, page)
+    return page
+
+
+def drivers_at_site(
+    store: Store, customer_id: int, site_id: int, offset: int, limit: int
+) -> DriverDocuments:
+    """Drivers granted the site or any site above it."""
+    return _documents(
+        store, customer_id, _granted_at_site(store, customer_id, site_id, offset, limit)
+    )
 
 
 def drivers_with_access(
     store: Store, customer_id: int, site_id: int, offset: int, limit: int
 ) -> Page:
     """:func:`drivers_at_site` as driver rows (name, externalId...), not documents."""
+    page = _granted_at_site(store, customer_id, site_id, offset, limit)
     with store.transaction(write=False) as uow:
-        page = _site_page(uow, customer_id, site_id, offset, limit)
-        if page is None:
-            raise NotFound("Site not found")
         found = [uow.drivers.get(customer_id, int(i["id"])) for i in page.items]
     return Page([r for r in found if r is not None], page.total)
 
