@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "sites, first page": lambda n: http.get("/admin/sites"),
             "sites, a later page": lambda n: http.get(
-                "/admin/sites", params={"page": rng.randint(2, 2)}
+                "/admin/sites", params={"page": rng.randint(2, 4)}
             ),
             "site page": lambda n: http.get(f"/admin/sites/{rng.choice(sites)}"),
             "audit trail": lambda n: http.get("/admin/audit"),

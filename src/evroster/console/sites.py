@@ -14,7 +14,7 @@ from evroster.services import chargers, lookups, sites
 
 __all__ = ["routes"]
 
-_ROOTS = 10
+_ROOTS = 5
 _CHARGERS = 25
 _DRIVERS = 20
 

@@ -29,7 +29,11 @@ class _Holds(ColumnElement[bool]):
 
     def __init__(self, column: sa.ColumnElement[Any], pattern: str) -> None:
         self.column = column
-        self.pattern = sa.bindparam(None, pattern, type_=sa.String())
+        # Written into the statement, not sent as a parameter: PostgreSQL plans a
+        # prepared statement (psycopg prepares one run five times) for any pattern, and
+        # that plan scans the table instead of using the trigram index (migration 0006):
+        # 200 ms instead of 15 on 100,000 drivers.
+        self.pattern = sa.bindparam(None, pattern, type_=sa.String(), literal_execute=True)
 
 
 @compiles(_Holds)
