@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
+
+from evroster.services import cache as cache_module
 from evroster.services.cache import DocumentCache
 from evroster.services.pieces import DriverPiece, SitePiece
 from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change, TokenFacts
@@ -122,3 +125,19 @@ def test_evicted_entries_are_freed() -> None:
         tracemalloc.stop()
     assert cache.stats()["bytes"] <= 256 * 1024
     assert live < 2 * 256 * 1024, live  # 10 MB passed through
+
+
+def test_the_version_maps_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "_MAX_VERSIONS", 100)
+    cache = DocumentCache(1 << 20)
+    cache.put_driver(1, _driver(7), cache.epoch)
+    cache.apply([Change(CHARGER, n) for n in range(60)])
+    cache.apply([Change(DRIVER, n) for n in range(1000, 1040)])
+    assert cache.driver(1, 7) is not None and cache.stats()["resets"] == 0
+    cache.apply([Change(DRIVER, n) for n in range(2000, 2001)])  # the 101st
+    stats = cache.stats()
+    assert stats["resets"] == 1 and stats["entries"] == 0 and stats["bytes"] == 0
+    assert cache.driver(1, 7) is None
+    assert len(cache._versions) + len(cache._charger_versions) == 0
+    cache.put_driver(1, _driver(7), cache.epoch)  # and it fills again
+    assert cache.driver(1, 7) is not None

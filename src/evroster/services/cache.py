@@ -49,6 +49,9 @@ _OVERHEAD = 400
 _MAX_PRINCIPALS = 10_000
 # lru-dict bounds entries by count; the bound that matters here is bytes (below).
 _NO_COUNT_BOUND = 1 << 40
+# The version maps hold a number per driver and charger changed since the last reset,
+# outside the byte bound (about 100 bytes each): past this many, the cache starts over.
+_MAX_VERSIONS = 1_000_000
 Place = tuple[int, list[int]]
 
 
@@ -245,9 +248,19 @@ class DocumentCache:
                 elif kind == KEYS:
                     self._principals.clear()
                 elif kind == RESET:
-                    self._lru.clear()
-                    self._bytes = 0
-                    self._principals.clear()
+                    self._reset_locked()
+            if len(self._versions) + len(self._charger_versions) > _MAX_VERSIONS:
+                self._reset_locked()
+
+    def _reset_locked(self) -> None:
+        # Everything goes, the version maps too: no entry is left that they could match.
+        self._lru.clear()
+        self._bytes = 0
+        self._principals.clear()
+        self._versions.clear()
+        self._charger_versions.clear()
+        self._generations.clear()
+        self.counts["resets"] += 1
 
     # -- reporting --------------------------------------------------------------------
 
@@ -261,6 +274,10 @@ class DocumentCache:
                 "hits": self.counts["hits"],
                 "spliced": self.counts["spliced"],
                 "misses": self.counts["misses"],
+                # Reads that went to the database because the change feed could not
+                # vouch for the cache (PostgreSQL: listener down or late).
+                "bypassed": self.counts["bypassed"],
+                "resets": self.counts["resets"],
                 "entries": len(self._lru),
                 "bytes": self._bytes,
                 "maxBytes": self.max_bytes,

@@ -100,7 +100,10 @@ class Documents:
             return None
         if not getattr(self._local, "synced", False):
             self._feed.sync()
-        return cache if self._feed.fresh() else None
+        if self._feed.fresh():
+            return cache
+        cache.count("bypassed")
+        return None
 
     # -- API keys ------------------------------------------------------------------------
 
