@@ -25,8 +25,8 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 class Console:
     """A browser without a browser: a cookie jar, and the CSRF token of the last page."""
 
-    def __init__(self, server: Server) -> None:
-        self.http = httpx.Client(base_url=server.base_url, timeout=30)
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
         self.csrf = ""
 
     def page(self, path: str, status: int = 200, **kw: Any) -> str:
@@ -59,7 +59,7 @@ class Console:
 
 @pytest.fixture
 def desk(server: Server, api: Api) -> Any:
-    console = Console(server)
+    console = Console(server.base_url)
     assert console.sign_in(api.key).status_code == 303
     yield console
     console.close()
@@ -100,7 +100,7 @@ def _why(console: Console, charger_id: str, id_tag: str) -> str:
 
 
 def test_sign_in_keeps_a_strict_http_only_cookie_without_the_key(server: Server, api: Api) -> None:
-    console = Console(server)
+    console = Console(server.base_url)
     response = console.sign_in(api.key, "/admin/sites")
     assert response.status_code == 303
     assert response.headers["location"] == "/admin/sites"
@@ -118,7 +118,7 @@ def test_sign_in_keeps_a_strict_http_only_cookie_without_the_key(server: Server,
 
 
 def test_a_wrong_key_is_refused_in_words(server: Server, api: Api) -> None:
-    console = Console(server)
+    console = Console(server.base_url)
     response = console.sign_in(api.key[:-2] + "xx")
     assert response.status_code == 401
     assert "This API key is not valid" in response.text
@@ -139,7 +139,7 @@ def test_pages_send_a_stranger_to_sign_in(server: Server) -> None:
 
 def test_sign_in_never_leads_to_another_site(server: Server, api: Api) -> None:
     for target in ("https://evil.example/", "//evil.example/admin/", "/api/v1/drivers"):
-        console = Console(server)
+        console = Console(server.base_url)
         response = console.sign_in(api.key, target)
         assert response.headers["location"] == "/admin/", target
         console.close()
@@ -289,7 +289,7 @@ def test_the_driver_is_edited(desk: Console, api: Api, fleet: dict[str, Any]) ->
 def test_a_read_key_sees_everything_and_changes_nothing(
     server: Server, api: Api, fleet: dict[str, Any]
 ) -> None:
-    reader = Console(server)
+    reader = Console(server.base_url)
     assert reader.sign_in(api.read_key().key).status_code == 303
     ada, tag = fleet["driver"], fleet["tag"]
     page = reader.page(f"/admin/drivers/{ada['id']}")
@@ -313,7 +313,7 @@ def test_customer_b_never_sees_customer_a(
     server: Server, api: Api, other: Api, fleet: dict[str, Any]
 ) -> None:
     mine = driver(other, "Bob of B", "B0B0B0B0")
-    b = Console(server)
+    b = Console(server.base_url)
     assert b.sign_in(other.key).status_code == 303
     ada, tag = fleet["driver"], fleet["tag"]
     assert "Ada" not in b.page(f"/admin/drivers/{ada['id']}", 404)
@@ -342,7 +342,7 @@ def test_customer_b_never_sees_customer_a(
 
 def test_a_revoked_key_ends_its_sessions(server: Server, api: Api, fleet: dict[str, Any]) -> None:
     reader_api = api.read_key()
-    reader = Console(server)
+    reader = Console(server.base_url)
     assert reader.sign_in(reader_api.key).status_code == 303
     reader.page("/admin/sites")
     key_pk = api.ok("GET", "/api/v1/audit?object=api_key")["items"][-1]["objectId"]
