@@ -140,10 +140,13 @@ def wrk(
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     assert rps, out
+    requests = re.search(r"(\d+) requests in", out)
+    assert requests, out
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": float(rps.group(1)),
+        "requests": int(requests.group(1)),
         "p50_ms": latency_ms("50"),
         "p99_ms": latency_ms("99"),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,

@@ -188,9 +188,9 @@ def _fill(base: str, tags: Path, key: str) -> None:
     count = len(tags.read_text().split())
     started = time.monotonic()
     done = 0
-    while done < count:  # wrk runs for a time, not a count: check and go on
-        result = _wrk(base, 10, 64, "idtags.lua", tags, key, "seq")
-        done += int(result["rps"] * 10)
+    while done < count:  # wrk runs for a time, not a count: go on where it stopped
+        result = _wrk(base, 10, 64, "idtags.lua", tags, key, "seq", str(done))
+        done += result["requests"]
     print(f"  filled in {time.monotonic() - started:.0f} s")
 
 
