@@ -47,8 +47,16 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def ready(page: Page) -> None:
+    """Wait until htmx has set the page up: typed before that, a search is not sent
+    (a person cannot type that fast; a test can, and did on a slow machine)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
+
+
 def sign_in(page: Page, server: Server, key: str) -> None:
     page.goto(f"{server.base_url}/admin/")
     page.get_by_label("API key").fill(key)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_label("idTag or name")).to_be_visible()
+    ready(page)

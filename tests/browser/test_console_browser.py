@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from evroster.services.keys import create_customer
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import ready, sign_in
 from tests.conftest import Server
 
 pytestmark = pytest.mark.browser
@@ -50,6 +50,7 @@ def test_support_desk_story(page: Page, demo: Demo, shots: Path) -> None:
     page.screenshot(path=shots / "console-why-refused.png")
 
     decision.get_by_role("link", name="Ingrid Hansen").click()
+    ready(page)
     page.get_by_role("button", name="Unblock 04:a2:3b:1c").click()
     expect(_tag_row(page, "04:a2:3b:1c").locator(".state")).to_have_text("active")
 
@@ -108,6 +109,7 @@ def test_import_is_checked_then_confirmed(page: Page, demo: Demo, tmp_path: Path
     server, credentials = demo
     sign_in(page, server, credentials["apiKey"])
     page.get_by_role("link", name="Import").click()
+    ready(page)
     csv = tmp_path / "new.csv"
     csv.write_text(
         "record,externalId,name,driver,idTag\ndriver,crm-browser,Browser Driver,,\n"
