@@ -16,8 +16,8 @@ from starlette.staticfiles import StaticFiles
 
 from evroster.config import Settings
 from evroster.console import audit, checks, drivers, imports, pickers, sites
-from evroster.console.pages import refusal, templates
-from evroster.console.session import Sessions, csrf_token, csrf_valid, sign_in, sign_out
+from evroster.console.pages import checked_form, refusal, templates
+from evroster.console.session import Sessions, csrf_token, sign_in, sign_out
 from evroster.errors import Unauthorized, Unavailable
 from evroster.services.documents import Documents
 from evroster.storage.base import Store
@@ -27,7 +27,6 @@ __all__ = ["create_console"]
 log = logging.getLogger(__name__)
 
 _HERE = Path(__file__).parent
-_CSRF = "The form expired. Reload the page and sign in again."
 
 
 def _next(request: Request, fallback: str = "/admin/") -> str:
@@ -46,9 +45,9 @@ async def sign_in_form(request: Request) -> Response:
 
 
 async def sign_in_post(request: Request) -> Response:
-    form = await request.form(max_files=0, max_fields=10)
-    if not csrf_valid(request.session, form.get("csrf")):
-        return refusal(request, 403, _CSRF)
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
     key = form.get("key")
     documents: Documents = request.app.state.documents
     try:
@@ -62,9 +61,9 @@ async def sign_in_post(request: Request) -> Response:
 
 
 async def sign_out_post(request: Request) -> Response:
-    form = await request.form(max_files=0, max_fields=10)
-    if not csrf_valid(request.session, form.get("csrf")):
-        return refusal(request, 403, _CSRF)
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
     sign_out(request.session)
     return RedirectResponse("/admin/sign-in", status_code=303)
 

@@ -30,7 +30,16 @@ from evroster.services.documents import Documents
 from evroster.services.keys import Principal
 from evroster.storage.base import Store
 
-__all__ = ["Visit", "change", "page", "parse", "refusal", "render", "templates"]
+__all__ = [
+    "Visit",
+    "change",
+    "checked_form",
+    "page",
+    "parse",
+    "refusal",
+    "render",
+    "templates",
+]
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["moment"] = format_moment
@@ -165,6 +174,17 @@ def refusal(request: Request, status: int, message: str) -> Response:
     )
 
 
+async def checked_form(
+    request: Request, max_files: int = 0, max_fields: int = 10
+) -> FormData | Response:
+    """The posted form if it carries this session's CSRF token; else the refusal."""
+    form = await request.form(max_files=max_files, max_fields=max_fields)
+    if csrf_valid(request.session, form.get("csrf")):
+        return form
+    await form.close()
+    return refusal(request, 403, _CSRF)
+
+
 def page(
     handler: Callable[[Visit], Response], *, write: bool = False
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -191,10 +211,12 @@ def page(
             return _to_sign_in(request)
         form = None
         if request.method == "POST":
-            form = await request.form(max_files=1, max_fields=50)
-            if not csrf_valid(request.session, form.get("csrf")):
-                return refusal(request, 403, _CSRF)
+            checked = await checked_form(request, max_files=1, max_fields=50)
+            if isinstance(checked, Response):
+                return checked
+            form = checked
             if write and not who.can_write:
+                await form.close()
                 return refusal(request, 403, _READ_ONLY)
         try:
             return await run_in_threadpool(handler, Visit(request, who, form))
