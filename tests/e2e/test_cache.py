@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evroster.errors import NotFound
 from evroster.services.audit import Actor
 from evroster.services.authorization import authorize
 from evroster.services.cache import DocumentCache
 from evroster.services.charging import SocketStatus, Traffic, record_live, record_traffic
-from evroster.services.documents import Documents
+from evroster.services.documents import Documents, charger_objects
 from evroster.services.keys import issue_key, revoke_key
 from tests.conftest import Api, Server, new_customer
 from tests.e2e.helpers import charger, driver, site
@@ -85,6 +86,12 @@ class World:
             if cached.status_code == 404:
                 continue
             assert cached.content == self.uncached.by_id(customer, driver_id)
+        # Charger objects come from the cache's pieces too.
+        for charger_id, pk in self.chargers.items():
+            cached = self.api.get(f"/api/v1/chargers/{charger_id}")
+            assert cached.status_code == 200, cached.text
+            stored = charger_objects(self.server.store.documents.chargers(customer, [pk]))
+            assert cached.content == orjson.dumps(stored[0]), charger_id
 
     def name(self) -> str:
         self.counter += 1
@@ -249,19 +256,49 @@ def test_a_live_change_splices_pieces_and_keeps_other_documents_hot(api: Api) ->
     assert cache.counts["hits"] == before.get("hits", 0) + 3
 
 
+def test_a_document_read_by_id_is_kept_under_its_idtags(api: Api) -> None:
+    """The answer to a write (read by id) serves the next reads by idTag from memory,
+    until one of its tags changes."""
+    server = api.server
+    cache = DocumentCache(16 * 1024 * 1024)
+    documents = Documents(server.store.documents, server.store.changes, cache)
+    uncached = Documents(server.store.documents, server.store.changes)
+    customer = api.customer_id
+    d = driver(api, "Two tags", "04:a2:3b:1d", "TT-02")["id"]
+    api.ok("PATCH", f"/api/v1/drivers/{d}", 200, json={"name": "Renamed"})
+    body = documents.by_id(customer, d)
+    assert orjson.loads(body)["name"] == "Renamed"
+    before = dict(cache.counts)
+    # Any spelling of the idTag, and the other tag: the same document, both hits.
+    assert documents.by_idtag(customer, "04a23b1d") == body
+    assert documents.by_idtag(customer, "tt-02") == body
+    assert cache.counts["hits"] == before.get("hits", 0) + 2
+    assert cache.counts["misses"] == before.get("misses", 0)
+    tag = next(t for t in orjson.loads(body)["tags"] if t["idTag"] == "TT-02")
+    api.ok("DELETE", f"/api/v1/tags/{tag['id']}", 204)
+    with pytest.raises(NotFound):
+        documents.by_idtag(customer, "TT-02")
+    kept = documents.by_idtag(customer, "04:A2:3B:1D")
+    assert kept == uncached.by_idtag(customer, "04:A2:3B:1D")
+    assert [t["idTag"] for t in orjson.loads(kept)["tags"]] == ["04:a2:3b:1d"]
+
+
 def test_a_revoked_key_is_refused_at_once(api: Api) -> None:
     """Keys are cached too: revoking one reaches the cache before the revoke returns."""
     server = api.server
     key = issue_key(server.store, Actor(api.customer_id), "read")
     reader = {"X-API-Key": key["apiKey"]}
-    driver(api, "Reader's view", "RV01")
-    for _ in range(2):  # the second from the cache
-        response = api.raw.get("/api/v1/drivers/by-idtag/RV01", headers=reader)
-        assert response.status_code == 200 and response.json()["name"] == "Reader's view"
+    d = driver(api, "Reader's view", "RV01")["id"]
+    # The hot path and a management route, each the second time from the cache.
+    paths = ["/api/v1/drivers/by-idtag/RV01", f"/api/v1/drivers/{d}/tags"]
+    for path in paths * 2:
+        response = api.raw.get(path, headers=reader)
+        assert response.status_code == 200, response.text
     revoke_key(server.store, Actor(api.customer_id), key["id"])
-    response = api.raw.get("/api/v1/drivers/by-idtag/RV01", headers=reader)
-    assert response.status_code == 401, response.text
-    assert response.json()["detail"] == "Customer not found or not authorised"
+    for path in paths:
+        response = api.raw.get(path, headers=reader)
+        assert response.status_code == 401, response.text
+        assert response.json()["detail"] == "Customer not found or not authorised"
 
 
 @pytest.mark.parametrize("size", [0, 2048])

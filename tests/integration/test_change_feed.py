@@ -18,6 +18,7 @@ from evroster.services.audit import Actor
 from evroster.services.charging import Traffic, record_traffic
 from evroster.services.keys import create_customer, issue_key, revoke_key
 from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change
+from evroster.storage.sql import changes
 from evroster.storage.sql.changes import MAX_CHANGES
 from evroster.storage.sql.store import SqlStore
 
@@ -131,3 +132,29 @@ def test_a_sqlite_reader_behind_the_kept_changes_resets(database_urls: dict[str,
     finally:
         store.close()
         other.close()
+
+
+def test_sqlite_keeps_a_bounded_tail_of_changes(
+    database_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writers trim the kept changes now and then, never below what a reader may need."""
+    monkeypatch.setattr(changes, "KEEP_CHANGES", 5)
+    monkeypatch.setattr(changes, "TRIM_EVERY", 4)
+    store = SqlStore(database_urls["sqlite"])
+    try:
+        customer = create_customer(store, "trim")["id"]
+        actor = Actor(customer)
+        site = sites.create_site(store, actor, {"name": "Trimmed"})["id"]
+        counts = []
+        for n in range(20):
+            sites.update_site(store, actor, site, {"name": f"Trimmed {n}"})
+            with store.engine.connect() as conn:
+                kept = conn.exec_driver_sql("SELECT count(*), max(seq) FROM cache_changes")
+                counts.append(tuple(kept.one()))
+        # Never fewer than KEEP + 1 once there were that many, never more than that plus
+        # the writes since the last trim; the newest change is always kept.
+        assert all(6 <= count <= 6 + 4 for count, _ in counts[8:]), counts
+        assert max(count for count, _ in counts) <= 6 + 4, counts
+        assert [top for _, top in counts] == sorted({top for _, top in counts}), counts
+    finally:
+        store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -23,10 +24,16 @@ __all__ = [
     "caller",
     "get_documents",
     "get_store",
+    "paging",
 ]
 
 
-def get_store(request: Request) -> Store:
+# The dependencies below that do no I/O are ``async def``: FastAPI runs a plain ``def``
+# dependency in the thread pool, and each such hop cost more than the write it served
+# (see docs/benchmarks.md, "Writes").
+
+
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
@@ -34,7 +41,7 @@ def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def get_documents(request: Request) -> Documents:
+async def get_documents(request: Request) -> Documents:
     documents: Documents = request.app.state.documents
     return documents
 
@@ -53,16 +60,24 @@ async def caller(
         Query(alias="clientId", description="eMabler v1: the customer id the key belongs to"),
     ] = None,
 ) -> Principal:
-    """The authenticated caller, from ``X-API-Key`` or eMabler's ``code``/``clientId``."""
-    return await run_in_threadpool(
-        authenticate,
-        get_documents(request),
-        x_api_key if x_api_key is not None else code,
-        client_id,
-    )
+    """The authenticated caller, from ``X-API-Key`` or eMabler's ``code``/``clientId``.
+
+    As on the hot path: on SQLite the key is checked on the event loop (a read from
+    memory, or a fraction of a millisecond from the file); on PostgreSQL too when the
+    cache holds it, and in the thread pool when it must be read over the network.
+    """
+    documents: Documents = request.app.state.documents
+    api_key = x_api_key if x_api_key is not None else code
+    store: Store = request.app.state.store
+    if store.inline_reads:
+        return authenticate(documents, api_key, client_id)
+    found = documents.principal_in_memory(api_key, client_id)
+    if found is not None:
+        return found
+    return await run_in_threadpool(authenticate, documents, api_key, client_id)
 
 
-def _admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+async def _admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:
     if not principal.can_write:
         raise Forbidden("This API key may read but not write")
     return principal
@@ -72,16 +87,12 @@ Reader = Annotated[Principal, Depends(caller)]
 Admin = Annotated[Principal, Depends(_admin)]
 
 
+@dataclass(frozen=True, slots=True)
 class Paging:
     """``page`` from 1 and ``limit`` 1-100, as eMabler v2."""
 
-    def __init__(
-        self,
-        page: Annotated[int, Query(ge=1, le=10**9, description="Page number, from 1"), Digits] = 1,
-        limit: Annotated[int, Query(ge=1, le=100, description="Items per page"), Digits] = 100,
-    ) -> None:
-        self.page = page
-        self.limit = limit
+    page: int
+    limit: int
 
     @property
     def offset(self) -> int:
@@ -98,4 +109,11 @@ class Paging:
         }
 
 
-PagingDep = Annotated[Paging, Depends()]
+async def paging(
+    page: Annotated[int, Query(ge=1, le=10**9, description="Page number, from 1"), Digits] = 1,
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page"), Digits] = 100,
+) -> Paging:
+    return Paging(page, limit)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]

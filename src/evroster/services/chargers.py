@@ -93,21 +93,19 @@ def update_charger(store: Store, actor: Actor, charger_id: str, values: dict[str
         before = _recorded(uow, current["id"], current)
         require_site(uow, customer_id, values.get("site_id"), "groupId")
         new_id = values.get("charger_id", charger_id)
-        ensure_unused(
-            uow.chargers.get(customer_id, new_id),
-            current["id"],
-            f"A charger with chargerId {new_id!r} already exists",
-        )
+        if new_id != charger_id:
+            ensure_unused(
+                uow.chargers.get(customer_id, new_id),
+                current["id"],
+                f"A charger with chargerId {new_id!r} already exists",
+            )
         row = uow.chargers.update(customer_id, current["id"], values, sockets)
-        record(
-            uow,
-            actor,
-            "charger",
-            row["charger_id"],
-            "update",
-            before,
-            _recorded(uow, row["id"], row),
+        after = (
+            {**row, "sockets": before["sockets"]}
+            if sockets is None
+            else _recorded(uow, row["id"], row)
         )
+        record(uow, actor, "charger", row["charger_id"], "update", before, after)
         return row
 
 

@@ -23,7 +23,7 @@ from evroster.domain.idtags import canonical_key
 from evroster.errors import InvalidInput, NotFound
 from evroster.services.cache import DocumentCache
 from evroster.services.drivers import DRIVER_NOT_FOUND
-from evroster.services.keys import authenticate
+from evroster.services.keys import Principal, authenticate
 from evroster.services.pieces import (
     ChargerPiece,
     Counts,
@@ -35,6 +35,7 @@ from evroster.services.pieces import (
     render_site,
     site_body,
     site_pieces,
+    tag_keys,
 )
 from evroster.storage.base import (
     AccessFacts,
@@ -128,20 +129,32 @@ class Documents:
         the event loop, without the hop to a thread and back. Only the change feed's
         freshness is looked at, never the database (its sync is a no-op there).
         """
-        cache = self.cache
-        if cache is None or not self._feed.fresh():
-            return None
         key = canonical_key(id_tag)
         if key is None:
             return None
+        principal = self.principal_in_memory(api_key, client)
+        if principal is None:
+            return None
+        assert self.cache is not None
+        body = self.cache.document(principal.customer_id, key)
+        if body is not None:
+            self.cache.count(_HIT)
+        return body
+
+    def principal_in_memory(self, api_key: str | None, client: str | None) -> Principal | None:
+        """The caller, authenticated from the cache alone; None when its key is not held
+        there or the cache may not be used (then authenticate through the database).
+
+        Like :meth:`cached_by_idtag`, for callers whose reads go to a thread pool: only
+        the change feed's freshness is looked at, never the database.
+        """
+        cache = self.cache
+        if cache is None or not self._feed.fresh():
+            return None
         try:
-            principal = authenticate(_KeysInMemory(cache), api_key, client)
+            return authenticate(_KeysInMemory(cache), api_key, client)
         except _NotInMemory:
             return None
-        body = cache.document(principal.customer_id, key)
-        if body is not None:
-            cache.count(_HIT)
-        return body
 
     def by_idtag(self, customer_id: int, id_tag: str) -> bytes:
         """The document of the driver holding ``id_tag`` (any accepted spelling)."""
@@ -175,6 +188,16 @@ class Documents:
             lambda: self.source.driver_of_id(customer_id, driver_id),
         )
 
+    def chargers(self, customer_id: int, pks: list[int]) -> list[orjson.Fragment]:
+        """These chargers' objects in key order, leaving out any that is gone: from the
+        cache's pieces, reading only those it lacks (and keeping them for documents)."""
+        cache = self._usable()
+        if cache is None:
+            return charger_objects(self.source.chargers(customer_id, pks))
+        wanted = tuple(sorted(set(pks)))
+        pieces = self._chargers(cache, customer_id, wanted, cache.epoch, _Reads())
+        return [orjson.Fragment(p[1]) for p in pieces]
+
     @staticmethod
     def _held_driver(cache: DocumentCache, customer_id: int, key: str) -> DriverPiece | None:
         driver_id = cache.driver_of(customer_id, key)
@@ -197,17 +220,25 @@ class Documents:
         epoch = cache.epoch
         reads = _Reads()
         piece = held()
+        refs: list[str | int] = [ref]
         if piece is None:
             reads.count += 1
             found = read()
             if found is None:
                 raise NotFound(DRIVER_NOT_FOUND)
             piece = driver_piece(*found)
-            if isinstance(ref, str):
-                cache.put_key(customer_id, ref, piece[0], epoch)
             cache.put_driver(customer_id, piece, epoch)
+            keys = [ref] if isinstance(ref, str) else tag_keys(found.driver)
+            for key in keys:
+                cache.put_key(customer_id, key, piece[0], epoch)
+            if isinstance(ref, int):
+                # Read by id: mostly the answer to a write through the API. The driver's
+                # idTags are what chargers and apps ask for next, so the fresh document
+                # is kept under them too: a hit then, not a second database read.
+                refs.extend(keys)
         body = self._compose(cache, customer_id, piece, epoch, reads)
-        cache.put_document(customer_id, ref, piece[0], body, reads.chargers, epoch)
+        for name in refs:
+            cache.put_document(customer_id, name, piece[0], body, reads.chargers, epoch)
         return body
 
     def _compose(

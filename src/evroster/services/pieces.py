@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from evroster.domain.idtags import canonical_key
 from evroster.domain.sites import Counts, socket_counts
 from evroster.storage.base import DocumentRows
 
@@ -34,6 +35,7 @@ __all__ = [
     "render_site",
     "site_body",
     "site_pieces",
+    "tag_keys",
 ]
 
 
@@ -80,6 +82,11 @@ def driver_piece(
         tuple(sorted(set(chargers))),
         b"]," + tail[1:],
     )
+
+
+def tag_keys(driver: tuple[Any, ...]) -> list[str]:
+    """The canonical keys of a driver row's idTags: each finds this driver's document."""
+    return [key for tag in orjson.loads(driver[7]) if (key := canonical_key(tag["idTag"]))]
 
 
 def compose(driver: DriverPiece, sites: Sequence[bytes], chargers: Sequence[bytes]) -> bytes:

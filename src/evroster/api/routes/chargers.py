@@ -7,15 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from evroster.api.deps import Admin, PagingDep, Reader, StoreDep
+from evroster.api.deps import Admin, DocumentsDep, PagingDep, Reader, StoreDep
 from evroster.api.routes.common import ERRORS, ChargerSearchQuery, created, json_response
 from evroster.api.schemas.chargers import ChargerIn, ChargerPatch, charger_values
 from evroster.api.schemas.common import Page
 from evroster.api.schemas.documents import ChargerDocument
 from evroster.errors import NotFound
 from evroster.services import chargers
-from evroster.services.documents import charger_objects
-from evroster.storage.base import Store
+from evroster.services.documents import Documents
 
 __all__ = ["ChargerIdPath", "router"]
 
@@ -26,46 +25,57 @@ ChargerIdPath = Annotated[
 ]
 
 
-def _objects(store: Store, customer_id: int, pks: list[int]) -> list[Any]:
-    return charger_objects(store.documents.chargers(customer_id, pks))
-
-
-def _one(store: Store, customer_id: int, pk: int) -> Any:
-    found = _objects(store, customer_id, [pk])
+def _one(documents: Documents, customer_id: int, pk: int) -> Any:
+    # Through the cache: the answer to a write keeps the charger's new piece for the
+    # documents that show it.
+    found = documents.chargers(customer_id, [pk])
     if not found:  # deleted between the write and this read
         raise NotFound("Charger not found")
     return found[0]
 
 
 @router.post("", status_code=201, response_model=ChargerDocument, responses=ERRORS["write"])
-def create_charger(body: ChargerIn, who: Admin, store: StoreDep) -> Response:
+def create_charger(
+    body: ChargerIn, who: Admin, store: StoreDep, documents: DocumentsDep
+) -> Response:
     """Create a charger in a site (``groupId``), with its sockets."""
     row = chargers.create_charger(store, who.actor, charger_values(body))
-    return created(_one(store, who.customer_id, row["id"]), f"/api/v1/chargers/{row['charger_id']}")
+    found = _one(documents, who.customer_id, row["id"])
+    return created(found, f"/api/v1/chargers/{row['charger_id']}")
 
 
 @router.get("", response_model=Page[ChargerDocument], responses=ERRORS["list"])
 def list_chargers(
-    who: Reader, store: StoreDep, paging: PagingDep, search: ChargerSearchQuery = None
+    who: Reader,
+    store: StoreDep,
+    documents: DocumentsDep,
+    paging: PagingDep,
+    search: ChargerSearchQuery = None,
 ) -> Response:
     page = chargers.list_chargers(store, who.customer_id, paging.offset, paging.limit, search)
-    items = _objects(store, who.customer_id, [r["id"] for r in page.items])
+    items = documents.chargers(who.customer_id, [r["id"] for r in page.items])
     return json_response(paging.envelope(list(items), page.total))
 
 
 @router.get("/{charger_id}", response_model=ChargerDocument, responses=ERRORS["read"])
-def get_charger(charger_id: ChargerIdPath, who: Reader, store: StoreDep) -> Response:
+def get_charger(
+    charger_id: ChargerIdPath, who: Reader, store: StoreDep, documents: DocumentsDep
+) -> Response:
     row = chargers.find_charger(store, who.customer_id, charger_id)
-    return json_response(_one(store, who.customer_id, row["id"]))
+    return json_response(_one(documents, who.customer_id, row["id"]))
 
 
 @router.patch("/{charger_id}", response_model=ChargerDocument, responses=ERRORS["write"])
 def update_charger(
-    charger_id: ChargerIdPath, body: ChargerPatch, who: Admin, store: StoreDep
+    charger_id: ChargerIdPath,
+    body: ChargerPatch,
+    who: Admin,
+    store: StoreDep,
+    documents: DocumentsDep,
 ) -> Response:
     """Change the fields sent; ``sockets`` replaces the list, keeping live socket status."""
     row = chargers.update_charger(store, who.actor, charger_id, charger_values(body))
-    return json_response(_one(store, who.customer_id, row["id"]))
+    return json_response(_one(documents, who.customer_id, row["id"]))
 
 
 @router.delete("/{charger_id}", status_code=204, responses=ERRORS["write"])

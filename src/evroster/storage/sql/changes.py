@@ -40,7 +40,15 @@ import sqlalchemy as sa
 
 from evroster.storage.base import CHARGER, CUSTOMER, DRIVER, KEYS, RESET, Change
 
-__all__ = ["CHANNEL", "LISTENER", "PROBE_SECONDS", "ChangeLog", "note"]
+__all__ = [
+    "CHANNEL",
+    "KEEP_CHANGES",
+    "LISTENER",
+    "PROBE_SECONDS",
+    "TRIM_EVERY",
+    "ChangeLog",
+    "note",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +61,9 @@ PROBE_SECONDS = 0.2
 MAX_CHANGES = 2000
 # SQLite keeps this many changes; a process further behind than that resets its cache.
 KEEP_CHANGES = 100_000
+# How often a process trims the kept changes: every write rewrote a page at the far end
+# of the table, one in seven of the pages a driver's rename wrote to the WAL.
+TRIM_EVERY = 100
 _KEY = "evroster_changes"
 # The first copy of the WAL-index header (iVersion, iChange, mxFrame, salts, ...).
 _HEADER = 48
@@ -113,6 +124,7 @@ class ChangeLog:
         self._header = b""
         self._version = 0
         self._last = 0
+        self._published = 0
         self._confirmed = 0.0
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
@@ -136,10 +148,12 @@ class ChangeLog:
                 "INSERT INTO cache_changes (kind, ref) VALUES (?, ?)",
                 [(_CODES[c.kind], c.ref) for c in changes],
             )
-            conn.exec_driver_sql(
-                "DELETE FROM cache_changes WHERE seq <"
-                f" (SELECT max(seq) FROM cache_changes) - {KEEP_CHANGES}"
-            )
+            self._published += 1
+            if self._published % TRIM_EVERY == 1:
+                conn.exec_driver_sql(
+                    "DELETE FROM cache_changes WHERE seq <"
+                    f" (SELECT max(seq) FROM cache_changes) - {KEEP_CHANGES}"
+                )
         else:
             for payload in _payloads(changes):
                 conn.exec_driver_sql(

@@ -15,6 +15,7 @@ from evroster.storage.sql.changes import note
 from evroster.storage.sql.common import (
     contains,
     fetch_page,
+    find_row,
     insert_row,
     one_or_none,
     rows,
@@ -32,6 +33,12 @@ _JSON_COLUMNS = (
     "custom_properties",
 )
 _SOCKET_LIVE = ("status",)
+# A charger's configured sockets (built once: see ``common.find_row``).
+_SOCKETS = (
+    sa.select(*(c for c in sockets.c if c.name not in ("customer_id", "charger_pk")))
+    .where(sockets.c.charger_pk == sa.bindparam("pk"))
+    .order_by(sockets.c.id)
+)
 
 # Once a second for every connected charger (csms/traffic.py): straight to the DB-API
 # executemany. Through SQLAlchemy's per-row parameter processing, 1,000 rows took
@@ -76,13 +83,7 @@ class SqlChargers:
 
     def get(self, customer_id: int, charger_id: str) -> Row | None:
         return _decoded(
-            one_or_none(
-                self._conn.execute(
-                    chargers.select().where(
-                        chargers.c.customer_id == customer_id, chargers.c.charger_id == charger_id
-                    )
-                )
-            )
+            find_row(self._conn, chargers, customer_id=customer_id, charger_id=charger_id)
         )
 
     def page(
@@ -131,12 +132,7 @@ class SqlChargers:
         return decode_charger(row)
 
     def sockets(self, pk: int) -> list[Row]:
-        query = (
-            sa.select(*(c for c in sockets.c if c.name not in ("customer_id", "charger_pk")))
-            .where(sockets.c.charger_pk == pk)
-            .order_by(sockets.c.id)
-        )
-        found = rows(self._conn.execute(query))
+        found = rows(self._conn.execute(_SOCKETS, {"pk": pk}))
         for row in found:
             for col in (*_SOCKET_LIVE, "last_updated"):
                 row.pop(col)

@@ -13,6 +13,7 @@ from evroster.storage.sql.changes import note
 from evroster.storage.sql.common import (
     contains,
     fetch_page,
+    find_row,
     insert_row,
     one_or_none,
     rows,
@@ -54,25 +55,11 @@ class SqlDrivers:
         return decode_driver(insert_row(self._conn, drivers, {**row, **encode_driver(values)}))
 
     def get(self, customer_id: int, driver_id: int) -> Row | None:
-        return _decode(
-            one_or_none(
-                self._conn.execute(
-                    drivers.select().where(
-                        drivers.c.customer_id == customer_id, drivers.c.id == driver_id
-                    )
-                )
-            )
-        )
+        return _decode(find_row(self._conn, drivers, customer_id=customer_id, id=driver_id))
 
     def by_external_id(self, customer_id: int, external_id: str) -> Row | None:
         return _decode(
-            one_or_none(
-                self._conn.execute(
-                    drivers.select().where(
-                        drivers.c.customer_id == customer_id, drivers.c.external_id == external_id
-                    )
-                )
-            )
+            find_row(self._conn, drivers, customer_id=customer_id, external_id=external_id)
         )
 
     def _matching(self, customer_id: int, search: str | None) -> sa.Select[Any]:
@@ -121,11 +108,7 @@ class SqlTags:
         return insert_row(self._conn, tags, {**row, **values})
 
     def get(self, customer_id: int, tag_id: int) -> Row | None:
-        return one_or_none(
-            self._conn.execute(
-                tags.select().where(tags.c.customer_id == customer_id, tags.c.id == tag_id)
-            )
-        )
+        return find_row(self._conn, tags, customer_id=customer_id, id=tag_id)
 
     def of_driver(self, customer_id: int, driver_id: int) -> list[Row]:
         """Every tag of the driver, blocked and expired ones included, by id."""

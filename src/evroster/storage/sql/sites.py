@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from evroster.storage.base import CUSTOMER, Page, Row, Values
 from evroster.storage.sql.changes import note
-from evroster.storage.sql.common import contains, fetch_page, insert_row, one_or_none, update_row
+from evroster.storage.sql.common import contains, fetch_page, find_row, insert_row, update_row
 from evroster.storage.sql.tables import chargers, sites
 
 __all__ = ["SqlSites"]
@@ -25,20 +25,10 @@ class SqlSites:
         return insert_row(self._conn, sites, {"customer_id": customer_id, **values})
 
     def get(self, customer_id: int, site_id: int) -> Row | None:
-        return one_or_none(
-            self._conn.execute(
-                sites.select().where(sites.c.customer_id == customer_id, sites.c.id == site_id)
-            )
-        )
+        return find_row(self._conn, sites, customer_id=customer_id, id=site_id)
 
     def by_external_id(self, customer_id: int, external_id: str) -> Row | None:
-        return one_or_none(
-            self._conn.execute(
-                sites.select().where(
-                    sites.c.customer_id == customer_id, sites.c.external_id == external_id
-                )
-            )
-        )
+        return find_row(self._conn, sites, customer_id=customer_id, external_id=external_id)
 
     def page(self, customer_id: int, offset: int, limit: int, search: str | None = None) -> Page:
         query: sa.Select[Any] = (
