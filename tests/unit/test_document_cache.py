@@ -28,8 +28,10 @@ def test_a_fill_that_raced_a_change_is_dropped() -> None:
     cache.put_driver(1, _driver(7), epoch)
     cache.put_key(1, "AA", 7, epoch)
     assert cache.driver(1, 7) is None and cache.driver_of(1, "AA") is None
+    assert cache.stats()["discarded"] == 2  # each fill, counted for the statistics
     cache.put_driver(1, _driver(7), cache.epoch)
     assert cache.driver(1, 7) is not None
+    assert cache.stats()["discarded"] == 2
 
 
 def test_a_driver_change_drops_its_piece_its_idtags_and_its_decisions() -> None:

@@ -204,7 +204,10 @@ class DocumentCache:
             self._put_locked(epoch, items)
 
     def _put_locked(self, epoch: int, items: list[tuple[Any, ...]]) -> None:
-        if epoch != self.epoch or self.max_bytes <= 0:
+        if self.max_bytes <= 0:
+            return
+        if epoch != self.epoch:
+            self.counts["discarded"] += 1
             return
         for key, customer_id, value, size, driver_id in items:
             entry = (
@@ -278,6 +281,8 @@ class DocumentCache:
                 # vouch for the cache (PostgreSQL: listener down or late).
                 "bypassed": self.counts["bypassed"],
                 "resets": self.counts["resets"],
+                # Fills dropped because a change arrived while they read the database.
+                "discarded": self.counts["discarded"],
                 "entries": len(self._lru),
                 "bytes": self._bytes,
                 "maxBytes": self.max_bytes,
