@@ -40,11 +40,20 @@ def test_postgresql_stopped_and_started_under_load(pg_database: str, tmp_path: P
             stopped = time.monotonic()
             try:
                 _pg("stop")
-                time.sleep(3)
+                time.sleep(1.5)
+                # What a load balancer sees meanwhile: alive, but not ready.
+                live = httpx.get(served.base + "/healthz", timeout=10)
+                unready = httpx.get(served.base + "/readyz", timeout=10)
+                time.sleep(1.5)
             finally:
                 _pg("start")
             started = time.monotonic()
             time.sleep(6)
+            ready = httpx.get(served.base + "/readyz", timeout=10)
+        assert live.status_code == 200, live.text
+        assert unready.status_code == 503, unready.text
+        assert unready.json()["detail"] == "The database is unavailable; retry shortly"
+        assert ready.status_code == 200 and ready.json()["database"] == "ok", ready.text
         assert load.bad == []
         during = {(k, s) for at, k, s in load.statuses if stopped + 0.5 < at < started}
         assert ("write", 503) in during and ("read", 503) in during

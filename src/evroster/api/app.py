@@ -21,7 +21,16 @@ from evroster.api.guard import Guard
 from evroster.api.hot import HotPath
 from evroster.api.openapi import build_openapi
 from evroster.api.problems import problem, problem_for
-from evroster.api.routes import audit, authorization, chargers, drivers, lookups, sites, transfer
+from evroster.api.routes import (
+    audit,
+    authorization,
+    chargers,
+    drivers,
+    health,
+    lookups,
+    sites,
+    transfer,
+)
 from evroster.config import Settings, get_settings
 from evroster.console.app import create_console
 from evroster.csms.endpoint import OcppEndpoint
@@ -111,7 +120,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         exception_handlers=_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
-    for module in (lookups, sites, chargers, drivers, authorization, audit, transfer):
+    for module in (lookups, sites, chargers, drivers, authorization, audit, transfer, health):
         api.include_router(module.router)
     hours = settings.auth_cache_hours
     ocpp = OcppEndpoint(

@@ -95,6 +95,13 @@ class Documents:
         """The reads of one request: one connection, and one look at the change feed."""
         return _Batch(self)
 
+    def cache_state(self) -> str:
+        """``off`` (no cache), ``on``, or ``bypassed``: the change feed cannot vouch for
+        the cache (a PostgreSQL listener down or late), so reads go to the database."""
+        if self.cache is None:
+            return "off"
+        return "on" if self._feed.fresh() else "bypassed"
+
     def _usable(self) -> DocumentCache | None:
         cache = self.cache
         if cache is None:

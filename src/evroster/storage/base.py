@@ -403,4 +403,9 @@ class Store(Protocol):
         """A unit of work; ``snapshot``: every read sees one snapshot (a long export)."""
         ...
 
+    def schema_revision(self) -> str | None:
+        """The migration the database is at, read afresh: :class:`Unavailable` when the
+        database does not answer (a readiness probe)."""
+        ...
+
     def close(self) -> None: ...

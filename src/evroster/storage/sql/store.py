@@ -124,6 +124,11 @@ class SqlStore:
                 raise Conflict("The change conflicts with existing data") from exc
             self._changes.committed(published)
 
+    def schema_revision(self) -> str | None:
+        with unavailable_on_outage(), self.engine.connect() as conn:
+            found = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+        return None if found is None else str(found[0])
+
     def close(self) -> None:
         self._changes.close()
         self._documents.close()
