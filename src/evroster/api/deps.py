@@ -29,8 +29,8 @@ __all__ = [
 
 
 # The dependencies below that do no I/O are ``async def``: FastAPI runs a plain ``def``
-# dependency in the thread pool, and each such hop cost more than the write it served
-# (see docs/benchmarks.md, "Writes").
+# dependency in the thread pool: a write paid five hops (docs/benchmarks.md, "Mixed:
+# what the write-path work changed").
 
 
 async def get_store(request: Request) -> Store:

@@ -136,16 +136,18 @@ class Documents:
         the event loop, without the hop to a thread and back. Only the change feed's
         freshness is looked at, never the database (its sync is a no-op there).
         """
+        cache = self.cache
+        if cache is None:
+            return None
         key = canonical_key(id_tag)
         if key is None:
             return None
         principal = self.principal_in_memory(api_key, client)
         if principal is None:
             return None
-        assert self.cache is not None
-        body = self.cache.document(principal.customer_id, key)
+        body = cache.document(principal.customer_id, key)
         if body is not None:
-            self.cache.count(_HIT)
+            cache.count(_HIT)
         return body
 
     def principal_in_memory(self, api_key: str | None, client: str | None) -> Principal | None:
