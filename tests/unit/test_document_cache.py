@@ -34,6 +34,59 @@ def test_a_fill_that_raced_a_change_is_dropped() -> None:
     assert cache.stats()["discarded"] == 2
 
 
+def test_a_fill_is_kept_when_the_change_that_raced_it_touched_something_else() -> None:
+    """Only what an entry was read from can make it stale: a change to another driver,
+    charger or customer arriving meanwhile keeps the fill."""
+    cache = DocumentCache(1 << 20)
+    epoch = cache.epoch
+    cache.apply([Change(DRIVER, 8), Change(CHARGER, 51), Change(CUSTOMER, 2)])
+    cache.put_driver(1, _driver(7), epoch)
+    cache.put_key(1, "AA", 7, epoch)
+    cache.put_sites(1, [_site(3)], epoch)
+    cache.put_chargers(1, [(50, b"{}", (1, 0, 0))], epoch)
+    cache.put_document(1, "AA", 7, b"{doc}", [50], epoch)
+    cache.put_principal("abc", (1, 1, "admin", "", "", True), epoch)
+    assert cache.driver(1, 7) is not None and cache.driver_of(1, "AA") == 7
+    assert cache.site(1, 3) is not None and cache.chargers(1, [50]) != [None]
+    assert cache.document(1, "AA") == b"{doc}" and cache.principal("abc") is not None
+    assert cache.stats()["discarded"] == 0
+
+
+def test_what_a_fill_was_read_from_changing_meanwhile_drops_just_that_entry() -> None:
+    cache = DocumentCache(1 << 20)
+    epoch = cache.epoch
+    cache.apply([Change(CHARGER, 51)])
+    pieces = [(50, b"{}", (1, 0, 0)), (51, b"{}", (1, 0, 0))]
+    cache.put_chargers(1, pieces, epoch)  # one read of both, one of them changed since
+    kept, gone = cache.chargers(1, [50, 51])
+    assert kept is not None and gone is None
+    cache.put_document(1, "AA", 7, b"{doc}", [50, 51], epoch)  # shows the changed one
+    assert cache.document(1, "AA") is None
+    cache.apply([Change(CUSTOMER, 1)])
+    cache.put_sites(1, [_site(3)], epoch + 1)  # began before the structure changed
+    cache.put_place(1, "CP-1", (50, [3]), epoch + 1)
+    cache.put_sites(2, [_site(4)], epoch + 1)  # another customer's
+    assert cache.site(1, 3) is None and cache.place(1, "CP-1") is None
+    assert cache.site(2, 4) is not None
+    cache.apply([Change(KEYS, 1)])
+    cache.put_principal("abc", (1, 1, "admin", "", "", True), epoch + 2)
+    assert cache.principal("abc") is None
+    assert cache.stats()["discarded"] == 5
+
+
+def test_a_reset_drops_every_fill_begun_before_it() -> None:
+    """A reset empties the version maps too, so only its epoch can tell a fill begun
+    before it (reading what a bulk import then replaced) from one begun after."""
+    cache = DocumentCache(1 << 20)
+    before = cache.epoch
+    cache.apply([Change(RESET, 0)])
+    cache.put_driver(1, _driver(7), before)
+    cache.put_principal("abc", (1, 1, "admin", "", "", True), before)
+    assert cache.driver(1, 7) is None and cache.principal("abc") is None
+    cache.put_driver(1, _driver(7), cache.epoch)
+    assert cache.driver(1, 7) is not None
+
+
 def test_a_driver_change_drops_its_piece_its_idtags_and_its_decisions() -> None:
     cache = DocumentCache(1 << 20)
     epoch = cache.epoch
