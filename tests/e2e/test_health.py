@@ -5,12 +5,16 @@ is in test_faults.py)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
 
 from evroster.api.app import create_app
 from evroster.config import Settings
+from evroster.services.cache import DocumentCache
+from evroster.services.documents import Documents
+from evroster.services.health import readiness
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql.store import SqlStore
 from tests.conftest import Server
@@ -69,3 +73,28 @@ def test_a_cache_of_zero_bytes_is_reported_off(tmp_path: Path) -> None:
         ready = httpx.get(server.base_url + "/readyz")
     server.store.close()
     assert ready.status_code == 200 and ready.json()["cache"] == "off"
+
+
+def test_a_replica_whose_change_feed_is_late_reports_its_cache_bypassed(
+    database_urls: dict[str, str],
+) -> None:
+    """The listener confirms the feed within the staleness bound; once it stops, the
+    replica says its cache is bypassed (and stays ready: it reads the database)."""
+    store = SqlStore(database_urls["postgresql"], staleness_seconds=0.3)
+    documents = Documents(store.documents, store.changes, DocumentCache(1 << 20))
+    try:
+        deadline = time.monotonic() + 10
+        while documents.cache_state() != "on":  # the listener is up and has probed
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        store.changes.close()  # the listener stops, as when its connection drops
+        time.sleep(0.5)
+        found = readiness(store, documents)
+        assert found == {
+            "status": "ready",
+            "database": "ok",
+            "schema": store.schema_revision(),
+            "cache": "bypassed",
+        }
+    finally:
+        store.close()
