@@ -44,7 +44,7 @@ def test_a_fill_is_kept_when_the_change_that_raced_it_touched_something_else() -
     cache.put_key(1, "AA", 7, epoch)
     cache.put_sites(1, [_site(3)], epoch)
     cache.put_chargers(1, [(50, b"{}", (1, 0, 0))], epoch)
-    cache.put_document(1, "AA", 7, b"{doc}", [50], epoch)
+    cache.put_document(1, ["AA"], 7, b"{doc}", [50], epoch)
     cache.put_principal("abc", (1, 1, "admin", "", "", True), epoch)
     assert cache.driver(1, 7) is not None and cache.driver_of(1, "AA") == 7
     assert cache.site(1, 3) is not None and cache.chargers(1, [50]) != [None]
@@ -60,7 +60,7 @@ def test_what_a_fill_was_read_from_changing_meanwhile_drops_just_that_entry() ->
     cache.put_chargers(1, pieces, epoch)  # one read of both, one of them changed since
     kept, gone = cache.chargers(1, [50, 51])
     assert kept is not None and gone is None
-    cache.put_document(1, "AA", 7, b"{doc}", [50, 51], epoch)  # shows the changed one
+    cache.put_document(1, ["AA"], 7, b"{doc}", [50, 51], epoch)  # shows the changed one
     assert cache.document(1, "AA") is None
     cache.apply([Change(CUSTOMER, 1)])
     cache.put_sites(1, [_site(3)], epoch + 1)  # began before the structure changed
@@ -152,17 +152,17 @@ def test_the_byte_bound_holds() -> None:
 
 def test_a_whole_document_is_served_until_a_charger_it_shows_changes() -> None:
     cache = DocumentCache(1 << 20)
-    cache.put_document(1, "AA", 7, b"{doc}", [50, 51], cache.epoch)
+    cache.put_document(1, ["AA"], 7, b"{doc}", [50, 51], cache.epoch)
     assert cache.document(1, "AA") == b"{doc}"
     assert cache.document(2, "AA") is None  # another customer's namespace
     cache.apply([Change(CHARGER, 52)])  # not shown in it
     assert cache.document(1, "AA") == b"{doc}"
     cache.apply([Change(CHARGER, 51)])
     assert cache.document(1, "AA") is None
-    cache.put_document(1, "AA", 7, b"{doc2}", [50, 51], cache.epoch)
+    cache.put_document(1, ["AA"], 7, b"{doc2}", [50, 51], cache.epoch)
     cache.apply([Change(DRIVER, 7)])
     assert cache.document(1, "AA") is None
-    cache.put_document(1, "AA", 7, b"{doc3}", [], cache.epoch)
+    cache.put_document(1, ["AA"], 7, b"{doc3}", [], cache.epoch)
     cache.apply([Change(CUSTOMER, 1)])
     assert cache.document(1, "AA") is None
 
@@ -174,7 +174,7 @@ def test_evicted_entries_are_freed() -> None:
     tracemalloc.start()
     try:
         for n in range(5000):
-            cache.put_document(1, f"K{n}", n, bytes(2000) + str(n).encode(), [], cache.epoch)
+            cache.put_document(1, [f"K{n}"], n, bytes(2000) + str(n).encode(), [], cache.epoch)
         live, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

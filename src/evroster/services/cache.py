@@ -192,22 +192,26 @@ class DocumentCache:
     def put_document(
         self,
         customer_id: int,
-        ref: str | int,
+        refs: Iterable[str | int],
         driver_id: int,
         body: bytes,
         chargers: Iterable[int],
         epoch: int,
     ) -> None:
-        """Keep a spliced document with the versions of the chargers it shows (none of
-        which may have changed since ``epoch``)."""
+        """Keep a spliced document, under each of ``refs`` (idTag keys or the driver id),
+        with the versions of the chargers it shows (none of which may have changed since
+        ``epoch``)."""
         with self._lock:
             versions = self._charger_versions
             pks = tuple(set(chargers))
             shown = tuple(x for pk in pks for x in (pk, versions.get(pk, 0)))
             value = (body, shown)
             size = len(body) + 16 * len(shown)
-            item = (("D", customer_id, ref), customer_id, value, size, driver_id, driver_id, pks)
-            self._put_locked(epoch, [item])
+            items: list[Item] = [
+                (("D", customer_id, ref), customer_id, value, size, driver_id, driver_id, pks)
+                for ref in refs
+            ]
+            self._put_locked(epoch, items)
 
     def put_principal(self, key_id: str, row: tuple[Any, ...], epoch: int) -> None:
         with self._lock:

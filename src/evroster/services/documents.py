@@ -246,8 +246,7 @@ class Documents:
                 # is kept under them too: a hit then, not a second database read.
                 refs.extend(keys)
         body = self._compose(cache, customer_id, piece, epoch, reads)
-        for name in refs:
-            cache.put_document(customer_id, name, piece[0], body, reads.chargers, epoch)
+        cache.put_document(customer_id, refs, piece[0], body, reads.chargers, epoch)
         return body
 
     def _compose(
