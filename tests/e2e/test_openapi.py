@@ -111,6 +111,45 @@ def test_every_route_is_documented_with_errors(api: Api) -> None:
     assert spec["paths"]["/api/v1/sites"]["post"]["requestBody"]["content"]["application/json"]
 
 
+# How a caller may present its key (api/credentials.py), on every operation.
+CREDENTIALS = [("x-api-key", "header"), ("code", "query"), ("clientId", "query")]
+
+
+def test_every_operation_lists_the_credentials_once(api: Api) -> None:
+    spec = api.raw.get("/openapi.json").json()
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            listed = [(p["name"], p["in"]) for p in op["parameters"]]
+            for credential in CREDENTIALS:
+                assert listed.count(credential) == 1, (path, method, listed)
+
+
+def test_every_way_of_presenting_the_key_works_on_a_management_route(api: Api) -> None:
+    """The routes read the credentials as the hot path does: a header, or eMabler's
+    ``code`` (with ``clientId`` checked when given), the header winning over ``code``."""
+    made = site(api, name="Depot")
+    key, client = api.key, str(api.customer_id)
+    raw = api.raw
+
+    def names(response: Any) -> list[str]:
+        assert response.status_code == 200, response.text
+        return [s["name"] for s in response.json()["items"]]
+
+    assert names(raw.get("/api/v1/sites", headers={"X-API-Key": key})) == ["Depot"]
+    assert names(raw.get("/api/v1/sites", params={"code": key})) == ["Depot"]
+    assert names(raw.get("/api/v1/sites", params={"code": key, "clientId": client})) == ["Depot"]
+    both = raw.get("/api/v1/sites", params={"code": "nonsense"}, headers={"X-API-Key": key})
+    assert names(both) == ["Depot"]
+    refused = [
+        raw.get("/api/v1/sites"),
+        raw.get("/api/v1/sites", params={"code": "nonsense"}),
+        raw.get("/api/v1/sites", params={"code": key, "clientId": str(api.customer_id + 1)}),
+        raw.patch(f"/api/v1/sites/{made['id']}", params={"code": "nonsense"}, json={"name": "X"}),
+    ]
+    assert [r.status_code for r in refused] == [401] * 4
+    assert names(raw.get("/api/v1/sites", headers={"X-API-Key": key})) == ["Depot"]
+
+
 def test_docs_page(api: Api) -> None:
     response = api.raw.get("/docs")
     assert response.status_code == 200

@@ -120,7 +120,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         exception_handlers=_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
-    for module in (lookups, sites, chargers, drivers, authorization, audit, transfer, health):
+    # FastAPI tries the routers in this order, every route of each: lookups first (its
+    # paths overlap those of drivers and sites and must win), then the busiest writers.
+    for module in (lookups, drivers, chargers, sites, authorization, audit, transfer, health):
         api.include_router(module.router)
     hours = settings.auth_cache_hours
     ocpp = OcppEndpoint(

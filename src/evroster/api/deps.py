@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from evroster.api.credentials import credentials
 from evroster.api.schemas.common import Digits
 from evroster.errors import Forbidden
 from evroster.services.documents import Documents
@@ -49,25 +50,16 @@ async def get_documents(request: Request) -> Documents:
 DocumentsDep = Annotated[Documents, Depends(get_documents)]
 
 
-async def caller(
-    request: Request,
-    x_api_key: Annotated[str | None, Header(description="An API key of the customer")] = None,
-    code: Annotated[
-        str | None, Query(description="eMabler v1: the API key, if no X-API-Key header")
-    ] = None,
-    client_id: Annotated[
-        str | None,
-        Query(alias="clientId", description="eMabler v1: the customer id the key belongs to"),
-    ] = None,
-) -> Principal:
-    """The authenticated caller, from ``X-API-Key`` or eMabler's ``code``/``clientId``.
+async def caller(request: Request) -> Principal:
+    """The authenticated caller, from ``X-API-Key`` or eMabler's ``code``/``clientId``
+    (``api/credentials.py``; documented in OpenAPI by ``api/openapi.py``).
 
     As on the hot path: on SQLite the key is checked on the event loop (a read from
     memory, or a fraction of a millisecond from the file); on PostgreSQL too when the
     cache holds it, and in the thread pool when it must be read over the network.
     """
     documents: Documents = request.app.state.documents
-    api_key = x_api_key if x_api_key is not None else code
+    api_key, client_id = credentials(request.scope)
     store: Store = request.app.state.store
     if store.inline_reads:
         return authenticate(documents, api_key, client_id)

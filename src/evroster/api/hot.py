@@ -21,10 +21,10 @@ import logging
 from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from evroster.api.credentials import credentials
 from evroster.api.problems import problem, problem_for
 from evroster.errors import EvrosterError, InvalidInput
 from evroster.services.documents import ROUTE_ERRORS, Documents
@@ -84,13 +84,7 @@ class HotPath:
             await self.app(scope, receive, send)
             return
         work, ref = route
-        key = next((v for k, v in scope["headers"] if k == b"x-api-key"), None)
-        query = QueryParams(scope["query_string"]) if scope["query_string"] else None
-        if key is not None:
-            api_key: str | None = key.decode("latin-1")
-        else:
-            api_key = query.get("code") if query is not None else None
-        client = query.get("clientId") if query is not None else None
+        api_key, client = credentials(scope)
         try:
             if self.inline:
                 body = work(self.documents, api_key, client, ref)

@@ -80,10 +80,17 @@ def build_openapi(api: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=api.title, version=api.version, description=api.description, routes=api.routes
     )
-    # Invalid requests get 400 (api/app.py), never FastAPI's default 422.
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
+            # Invalid requests get 400 (api/app.py), never FastAPI's default 422.
             operation.get("responses", {}).pop("422", None)
+            # Every operation that can refuse a caller (401) reads the credentials
+            # itself (api/credentials.py), so FastAPI does not know to list them.
+            if "401" in operation.get("responses", {}):
+                operation["parameters"] = [
+                    *operation.get("parameters", []),
+                    *_auth_parameters(),
+                ]
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     document = DriverDocument.model_json_schema(ref_template=_REF, mode="serialization")
     components.update(document.pop("$defs", {}))
