@@ -2,8 +2,8 @@
 
 ``X-API-Key``, or eMabler v1's ``code`` query parameter when that header is absent; and
 eMabler's ``clientId``. Read straight from the ASGI scope: declared as FastAPI header
-and query parameters, they cost a management request about 140 µs of validation on the
-event loop (docs/benchmarks.md, "What a write costs"). ``api/openapi.py`` documents
+and query parameters, they were validated one by one on every management request
+(docs/benchmarks.md, "Where a write's time goes, measured again"). ``api/openapi.py`` documents
 them on every operation that authenticates.
 """
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +27,11 @@ __all__ = [
     "get_documents",
     "get_store",
     "paging",
+    "read",
 ]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 # The dependencies below that do no I/O are ``async def``: FastAPI runs a plain ``def``
@@ -50,23 +55,30 @@ async def get_documents(request: Request) -> Documents:
 DocumentsDep = Annotated[Documents, Depends(get_documents)]
 
 
+async def read(store: Store, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``work`` (database reads) where it is cheapest: on the event loop on SQLite, whose
+    reads take less than a hop to a thread; in the thread pool on PostgreSQL, whose reads
+    wait on the network."""
+    if store.inline_reads:
+        return work(*args, **kwargs)
+    return await run_in_threadpool(work, *args, **kwargs)
+
+
 async def caller(request: Request) -> Principal:
     """The authenticated caller, from ``X-API-Key`` or eMabler's ``code``/``clientId``
     (``api/credentials.py``; documented in OpenAPI by ``api/openapi.py``).
 
-    As on the hot path: on SQLite the key is checked on the event loop (a read from
-    memory, or a fraction of a millisecond from the file); on PostgreSQL too when the
-    cache holds it, and in the thread pool when it must be read over the network.
+    As on the hot path, the key is checked where :func:`read` says; on PostgreSQL a key
+    the cache holds is checked on the event loop all the same.
     """
     documents: Documents = request.app.state.documents
-    api_key, client_id = credentials(request.scope)
     store: Store = request.app.state.store
-    if store.inline_reads:
-        return authenticate(documents, api_key, client_id)
-    found = documents.principal_in_memory(api_key, client_id)
-    if found is not None:
-        return found
-    return await run_in_threadpool(authenticate, documents, api_key, client_id)
+    api_key, client_id = credentials(request.scope)
+    if not store.inline_reads:
+        found = documents.principal_in_memory(api_key, client_id)
+        if found is not None:
+            return found
+    return await read(store, authenticate, documents, api_key, client_id)
 
 
 async def _admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:

@@ -7,9 +7,9 @@ customers program against (docs/operations.md describes them).
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from evroster.api.deps import read
 from evroster.api.routes.common import json_response
 from evroster.services.documents import Documents
 from evroster.services.health import LIVE, readiness
@@ -31,7 +31,5 @@ async def ready(request: Request) -> Response:
     """The database answers: 200 with its state, else the 503 of any outage."""
     store: Store = request.app.state.store
     documents: Documents = request.app.state.documents
-    if store.inline_reads:
-        return json_response(readiness(store, documents))
-    # PostgreSQL waits on the network (up to its connect timeout when it is down).
-    return json_response(await run_in_threadpool(readiness, store, documents))
+    # On PostgreSQL this waits on the network: up to its connect timeout when it is down.
+    return json_response(await read(store, readiness, store, documents))
