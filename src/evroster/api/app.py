@@ -34,6 +34,7 @@ from evroster.api.routes import (
     sites,
     transfer,
 )
+from evroster.api.shortcuts import Shortcuts
 from evroster.config import Settings, get_settings
 from evroster.console.app import create_console
 from evroster.csms.endpoint import OcppEndpoint
@@ -144,10 +145,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     api.mount("/admin", create_console(settings, the_store, documents))
     api.state.ocpp = ocpp
     api.state.settings = settings
-    api.openapi = lambda: build_openapi(api)  # type: ignore[method-assign]
+    shortcuts = [*drivers.SHORTCUTS, *chargers.SHORTCUTS]
+    api.openapi = lambda: build_openapi(api, shortcuts)  # type: ignore[method-assign]
     api.state.store = the_store
     api.state.documents = documents
-    app: ASGIApp = HotPath(api, documents, the_store.inline_reads)
+    app: ASGIApp = HotPath(
+        Shortcuts(api, shortcuts, the_store, documents), documents, the_store.inline_reads
+    )
     if settings.cors_origins:
         app = CORSMiddleware(
             app,

@@ -8,13 +8,14 @@ from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from evroster.api.credentials import credentials
 from evroster.api.schemas.common import Digits
 from evroster.errors import Forbidden
 from evroster.services.documents import Documents
 from evroster.services.keys import Principal, authenticate
-from evroster.storage.base import Store
+from evroster.storage.base import Store, WouldWait
 
 __all__ = [
     "Admin",
@@ -27,7 +28,9 @@ __all__ = [
     "get_documents",
     "get_store",
     "paging",
+    "principal_of",
     "read",
+    "write",
 ]
 
 P = ParamSpec("P")
@@ -64,21 +67,39 @@ async def read(store: Store, work: Callable[P, T], *args: P.args, **kwargs: P.kw
     return await run_in_threadpool(work, *args, **kwargs)
 
 
-async def caller(request: Request) -> Principal:
-    """The authenticated caller, from ``X-API-Key`` or eMabler's ``code``/``clientId``
-    (``api/credentials.py``; documented in OpenAPI by ``api/openapi.py``).
+async def write(store: Store, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``work`` (a service that writes) where it is cheapest: on the event loop on SQLite
+    when the database takes the write at once, since the two hops to a thread and back
+    cost as much as the write; in the thread pool when another writer holds the lock
+    (waiting there blocks no one) and always on PostgreSQL."""
+    if store.inline_writes:
+        try:
+            with store.without_waiting():
+                return work(*args, **kwargs)
+        except WouldWait:
+            pass
+    return await run_in_threadpool(work, *args, **kwargs)
+
+
+async def principal_of(scope: Scope, store: Store, documents: Documents) -> Principal:
+    """The authenticated caller of the request, from ``X-API-Key`` or eMabler's
+    ``code``/``clientId`` (``api/credentials.py``; documented in OpenAPI by
+    ``api/openapi.py``).
 
     As on the hot path, the key is checked where :func:`read` says; on PostgreSQL a key
     the cache holds is checked on the event loop all the same.
     """
-    documents: Documents = request.app.state.documents
-    store: Store = request.app.state.store
-    api_key, client_id = credentials(request.scope)
+    api_key, client_id = credentials(scope)
     if not store.inline_reads:
         found = documents.principal_in_memory(api_key, client_id)
         if found is not None:
             return found
     return await read(store, authenticate, documents, api_key, client_id)
+
+
+async def caller(request: Request) -> Principal:
+    """:func:`principal_of` as a FastAPI dependency."""
+    return await principal_of(request.scope, request.app.state.store, request.app.state.documents)
 
 
 async def _admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
+from evroster.api.routes.common import ERRORS
 from evroster.api.schemas.documents import DriverDocument
+from evroster.api.shortcuts import Shortcut
 
 __all__ = ["build_openapi"]
 
@@ -73,13 +78,68 @@ def _document_get(summary: str, description: str, param: dict[str, Any]) -> dict
     }
 
 
-def build_openapi(api: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema with the two document routes and their models merged in."""
+def _ref(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _add_model(components: dict[str, Any], model: type[BaseModel], mode: str) -> None:
+    found = model.model_json_schema(ref_template=_REF, mode=mode)  # type: ignore[arg-type]
+    for name, definition in found.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault(model.__name__, found)
+
+
+def _shortcut(route: Shortcut, components: dict[str, Any]) -> dict[str, Any]:
+    """The operation as FastAPI described it when it served the route itself."""
+    _add_model(components, route.body, "validation")
+    _add_model(components, route.answer, "serialization")
+    parameters = []
+    for name, adapter in route.adapters.items():
+        found = {**adapter.json_schema(), "title": name.replace("_", " ").title()}
+        parameter = {"name": name, "in": "path", "required": True, "schema": found}
+        if "description" in found:
+            parameter["description"] = found["description"]
+        parameters.append(parameter)
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "Successful Response",
+            "content": {"application/json": {"schema": _ref(route.answer)}},
+        }
+    }
+    for code, error in ERRORS["write"].items():
+        content = {"application/json": {"schema": _ref(error["model"])}, **error["content"]}
+        responses[str(code)] = {"description": error["description"], "content": content}
+    operation: dict[str, Any] = {
+        "tags": list(route.tags),
+        "summary": route.summary,
+        "operationId": re.sub(r"\W", "_", route.endpoint.__name__ + route.path)
+        + "_"
+        + route.method.lower(),
+        "parameters": parameters,
+        "requestBody": {
+            "content": {"application/json": {"schema": _ref(route.body)}},
+            "required": True,
+        },
+        "responses": responses,
+    }
+    description = route.description or inspect.getdoc(route.endpoint)
+    if description:
+        operation["description"] = description
+    return operation
+
+
+def build_openapi(api: FastAPI, shortcuts: list[Shortcut]) -> dict[str, Any]:
+    """FastAPI's schema with the routes it does not serve merged in: the two document
+    routes and the shortcuts, with their models."""
     if api.openapi_schema:
         return api.openapi_schema
     schema = get_openapi(
         title=api.title, version=api.version, description=api.description, routes=api.routes
     )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for route in shortcuts:
+        operations = schema.setdefault("paths", {}).setdefault(route.path, {})
+        operations[route.method.lower()] = _shortcut(route, components)
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             # Invalid requests get 400 (api/app.py), never FastAPI's default 422.
@@ -91,7 +151,6 @@ def build_openapi(api: FastAPI) -> dict[str, Any]:
                     *operation.get("parameters", []),
                     *_auth_parameters(),
                 ]
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
     document = DriverDocument.model_json_schema(ref_template=_REF, mode="serialization")
     components.update(document.pop("$defs", {}))
     components["DriverDocument"] = document

@@ -42,6 +42,7 @@ __all__ = [
     "TransactionRepository",
     "TransferRepository",
     "UnitOfWork",
+    "WouldWait",
 ]
 
 Row = dict[str, Any]
@@ -383,6 +384,12 @@ class ChangeFeed(Protocol):
     def close(self) -> None: ...
 
 
+class WouldWait(Exception):
+    """The write transaction could not start at once (another writer holds the lock), in
+    a :meth:`Store.without_waiting` block. Nothing was done: run the same work again
+    where waiting is allowed. Never reaches a client."""
+
+
 class Store(Protocol):
     """A database: units of work for management, a document source for the hot path."""
 
@@ -397,10 +404,22 @@ class Store(Protocol):
         """Whether document reads are quick enough to run on the event loop thread."""
         ...
 
+    @property
+    def inline_writes(self) -> bool:
+        """Whether a write that can start at once is quick enough to run on the event loop
+        thread (see :meth:`without_waiting`)."""
+        ...
+
     def transaction(
         self, write: bool = True, snapshot: bool = False
     ) -> AbstractContextManager[UnitOfWork]:
         """A unit of work; ``snapshot``: every read sees one snapshot (a long export)."""
+        ...
+
+    def without_waiting(self) -> AbstractContextManager[None]:
+        """In this block, on this thread, the first write transaction raises
+        :class:`WouldWait` instead of waiting for the database's write lock; any later
+        one waits as usual."""
         ...
 
     def schema_revision(self) -> str | None:

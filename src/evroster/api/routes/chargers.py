@@ -1,4 +1,7 @@
-"""``/api/v1/chargers``: chargers with their sockets, addressed by their OCPP identity."""
+"""``/api/v1/chargers``: chargers with their sockets, addressed by their OCPP identity.
+
+``PATCH /chargers/{chargerId}`` is a shortcut (``api/shortcuts.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from evroster.api.deps import Admin, DocumentsDep, PagingDep, Reader, StoreDep
+from evroster.api.deps import Admin, DocumentsDep, PagingDep, Reader, StoreDep, write
 from evroster.api.routes.common import ERRORS, ChargerSearchQuery, created, json_response
 from evroster.api.schemas.chargers import ChargerIn, ChargerPatch, charger_values
 from evroster.api.schemas.common import Page
 from evroster.api.schemas.documents import ChargerDocument
+from evroster.api.shortcuts import Call, Shortcut
 from evroster.errors import NotFound
 from evroster.services import chargers
+from evroster.services.audit import Actor
 from evroster.services.documents import Documents
+from evroster.storage.base import Store
 
-__all__ = ["ChargerIdPath", "router"]
+__all__ = ["SHORTCUTS", "ChargerIdPath", "router"]
 
 router = APIRouter(prefix="/api/v1/chargers", tags=["chargers"])
 
@@ -65,17 +71,20 @@ def get_charger(
     return json_response(_one(documents, who.customer_id, row["id"]))
 
 
-@router.patch("/{charger_id}", response_model=ChargerDocument, responses=ERRORS["write"])
-def update_charger(
-    charger_id: ChargerIdPath,
-    body: ChargerPatch,
-    who: Admin,
-    store: StoreDep,
-    documents: DocumentsDep,
-) -> Response:
+def _updated(
+    store: Store, documents: Documents, actor: Actor, charger_id: str, values: dict[str, Any]
+) -> Any:
+    row = chargers.update_charger(store, actor, charger_id, values)
+    return _one(documents, actor.customer_id, row["id"])
+
+
+async def update_charger(call: Call) -> Response:
     """Change the fields sent; ``sockets`` replaces the list, keeping live socket status."""
-    row = chargers.update_charger(store, who.actor, charger_id, charger_values(body))
-    return json_response(_one(documents, who.customer_id, row["id"]))
+    charger_id = call.path["charger_id"]
+    values = charger_values(call.body)
+    actor = call.principal.actor
+    found = await write(call.store, _updated, call.store, call.documents, actor, charger_id, values)
+    return json_response(found)
 
 
 @router.delete("/{charger_id}", status_code=204, responses=ERRORS["write"])
@@ -83,3 +92,17 @@ def delete_charger(charger_id: ChargerIdPath, who: Admin, store: StoreDep) -> Re
     """Delete a charger, its sockets and the grants on it."""
     chargers.delete_charger(store, who.actor, charger_id)
     return Response(status_code=204)
+
+
+SHORTCUTS = [
+    Shortcut(
+        "PATCH",
+        "/api/v1/chargers/{charger_id}",
+        update_charger,
+        body=ChargerPatch,
+        answer=ChargerDocument,
+        params={"charger_id": ChargerIdPath},
+        tags=("chargers",),
+        summary="Update Charger",
+    ),
+]

@@ -1,15 +1,18 @@
 """``/api/v1/drivers``: drivers, their tags and their access grants.
 
 ``GET /drivers/{id}`` and ``GET /drivers/by-idtag/{idTag}`` are hot-path routes
-(``api/hot.py``); writes answer with the same document.
+(``api/hot.py``), and ``PATCH /drivers/{id}`` a shortcut (``api/shortcuts.py``);
+writes answer with the same document.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from evroster.api.deps import Admin, DocumentsDep, PagingDep, Reader, StoreDep
+from evroster.api.deps import Admin, DocumentsDep, PagingDep, Reader, StoreDep, write
 from evroster.api.routes.chargers import ChargerIdPath
 from evroster.api.routes.common import ERRORS, IdPath, SearchQuery, created, json_response
 from evroster.api.schemas.common import Page
@@ -23,11 +26,13 @@ from evroster.api.schemas.drivers import (
     TagPatch,
     driver_values,
 )
+from evroster.api.shortcuts import Call, Shortcut
 from evroster.services import drivers
+from evroster.services.audit import Actor
 from evroster.services.documents import Documents
-from evroster.storage.base import Row
+from evroster.storage.base import Row, Store
 
-__all__ = ["router"]
+__all__ = ["SHORTCUTS", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["drivers"])
 
@@ -60,12 +65,20 @@ def list_drivers(
     return json_response(paging.envelope(list(items), page.total))
 
 
-@router.patch("/drivers/{driver_id}", response_model=DriverDocument, responses=ERRORS["write"])
-def update_driver(
-    driver_id: IdPath, body: DriverPatch, who: Admin, store: StoreDep, documents: DocumentsDep
-) -> Response:
-    drivers.update_driver(store, who.actor, driver_id, driver_values(body))
-    return _document(documents, who.customer_id, driver_id)
+def _updated(
+    store: Store, documents: Documents, actor: Actor, driver_id: int, values: dict[str, Any]
+) -> bytes:
+    drivers.update_driver(store, actor, driver_id, values)
+    return documents.by_id(actor.customer_id, driver_id)
+
+
+async def update_driver(call: Call) -> Response:
+    """Change the fields sent; answers with the driver document."""
+    driver_id = call.path["driver_id"]
+    values = driver_values(call.body)
+    actor = call.principal.actor
+    body = await write(call.store, _updated, call.store, call.documents, actor, driver_id, values)
+    return Response(body, media_type="application/json")
 
 
 @router.delete("/drivers/{driver_id}", status_code=204, responses=ERRORS["write"])
@@ -174,3 +187,17 @@ def revoke_charger(
     """Revoke a direct charger grant (idempotent)."""
     drivers.revoke_charger(store, who.actor, driver_id, charger_id)
     return Response(status_code=204)
+
+
+SHORTCUTS = [
+    Shortcut(
+        "PATCH",
+        "/api/v1/drivers/{driver_id}",
+        update_driver,
+        body=DriverPatch,
+        answer=DriverDocument,
+        params={"driver_id": IdPath},
+        tags=("drivers",),
+        summary="Update Driver",
+    ),
+]

@@ -13,9 +13,17 @@ from sqlalchemy.engine import Engine, make_url
 
 from evroster.errors import Unavailable
 
-__all__ = ["MMAP_BYTES", "create_engine", "normalize_url", "unavailable_on_outage"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "MMAP_BYTES",
+    "create_engine",
+    "normalize_url",
+    "unavailable_on_outage",
+]
 
 MMAP_BYTES = 1 << 30
+# How long a SQLite connection waits for another's write lock before failing.
+BUSY_TIMEOUT_MS = 5000
 
 _SQLITE_POOL = 40
 
@@ -56,7 +64,7 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # Reads come straight from the memory-mapped file instead of each connection's own
     # page cache: with 40 pooled connections those caches filled for minutes (a soak's
     # heap grew 28 % in 10 minutes), and mapped pages are shared and reclaimable.
@@ -80,6 +88,10 @@ def create_engine(url: str, pool_size: int = 10, read_only: bool = False) -> Eng
             connect_args={"check_same_thread": False},
             pool_size=_SQLITE_POOL,
             max_overflow=_SQLITE_POOL,
+            # The connection used last comes back first: writes on the event loop take
+            # one at a time, and a connection that wrote last still holds the pages in
+            # its cache (SQLite drops a connection's cache when another one commits).
+            pool_use_lifo=True,
         )
         # pysqlite's own transaction handling defers BEGIN; let SQLAlchemy issue it so
         # that a unit of work is one real transaction.
@@ -93,8 +105,20 @@ def create_engine(url: str, pool_size: int = 10, read_only: bool = False) -> Eng
         def _begin(conn: sa.Connection) -> None:
             # A writer takes the write lock up front: upgrading a read transaction later
             # fails at once with SQLITE_BUSY instead of waiting for busy_timeout.
-            write = conn.get_execution_options().get("evroster_write", True)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            options = conn.get_execution_options()
+            if not options.get("evroster_write", True):
+                conn.exec_driver_sql("BEGIN")
+            elif options.get("evroster_no_wait", False):
+                # Fail at once with SQLITE_BUSY if another process holds the lock.
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA busy_timeout=0")
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # connect_timeout: a server that does not answer is an outage after 5 s, not a hang.

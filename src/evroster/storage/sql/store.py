@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from evroster.errors import Conflict
+from evroster.storage.base import WouldWait
 from evroster.storage.sql.access import SqlAccess
 from evroster.storage.sql.aliases import SqlAliases
 from evroster.storage.sql.audit import SqlAudit
 from evroster.storage.sql.changes import ChangeLog
 from evroster.storage.sql.chargers import SqlChargers
+from evroster.storage.sql.checkpoints import Checkpointer
 from evroster.storage.sql.customers import SqlCustomers, SqlKeys
 from evroster.storage.sql.documents import SqlDocuments
 from evroster.storage.sql.drivers import SqlDrivers, SqlGrants, SqlTags
@@ -83,6 +86,14 @@ class SqlStore:
         # writing charger states: about 1,900 writes/s against 1,500 without). Other
         # processes still meet at busy_timeout.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._no_wait = threading.local()
+        self._checkpoints: Checkpointer | None = None
+        database = self.engine.url.database
+        if self.dialect == "sqlite" and database and database != ":memory:":
+            # Before the first connection: every one of them leaves checkpoints to the
+            # thread (storage/sql/checkpoints.py).
+            sa.event.listen(self.engine, "connect", _no_automatic_checkpoints)
+            self._checkpoints = Checkpointer(database)
 
     @property
     def documents(self) -> SqlDocuments:
@@ -98,6 +109,34 @@ class SqlStore:
         # hop; a PostgreSQL read waits on the network and must not block the loop.
         return self.dialect == "sqlite"
 
+    @property
+    def inline_writes(self) -> bool:
+        # An embedded SQLite write that gets the lock at once takes about as long as the
+        # two thread hops it would otherwise cost (docs/benchmarks.md).
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def without_waiting(self) -> Iterator[None]:
+        local = self._no_wait
+        local.on = True
+        try:
+            yield
+        finally:
+            local.on = False
+
+    @contextmanager
+    def _write_locked(self, write: bool, no_wait: bool) -> Iterator[None]:
+        lock = self._write_lock if write else None
+        if lock is None:
+            yield
+            return
+        if not lock.acquire(blocking=not no_wait):
+            raise WouldWait
+        try:
+            yield
+        finally:
+            lock.release()
+
     @contextmanager
     def transaction(self, write: bool = True, snapshot: bool = False) -> Iterator[SqlUnitOfWork]:
         """One database transaction: committed when the block ends, rolled back on error.
@@ -108,21 +147,33 @@ class SqlStore:
         on PostgreSQL, REPEATABLE READ, so that many statements see one state; a SQLite
         transaction is one snapshot already.
         """
-        lock = self._write_lock if write else None
+        no_wait = write and getattr(self._no_wait, "on", False)
+        if no_wait:
+            self._no_wait.on = False  # only the first write transaction may refuse to wait
         engine = self._read_engine if snapshot and not write else self.engine
         with (
             unavailable_on_outage(),
-            lock or nullcontext(),
-            engine.connect().execution_options(evroster_write=write) as conn,
+            self._write_locked(write, no_wait),
+            engine.connect().execution_options(
+                evroster_write=write, evroster_no_wait=no_wait
+            ) as conn,
         ):
             try:
-                with conn.begin():
+                begun = conn.begin()
+            except sa.exc.OperationalError as exc:
+                if no_wait and _busy(exc):
+                    raise WouldWait from exc
+                raise
+            try:
+                with begun:
                     self._changes.begin(conn)
                     yield SqlUnitOfWork.on(conn)
                     published = self._changes.publish(conn)
             except sa.exc.IntegrityError as exc:
                 raise Conflict("The change conflicts with existing data") from exc
             self._changes.committed(published)
+            if write and self._checkpoints is not None:
+                self._checkpoints.committed()
 
     def schema_revision(self) -> str | None:
         with unavailable_on_outage(), self.engine.connect() as conn:
@@ -130,7 +181,19 @@ class SqlStore:
         return None if found is None else str(found[0])
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self._changes.close()
         self._documents.close()
         self.engine.dispose()
         self._read_engine.dispose()
+
+
+def _no_automatic_checkpoints(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def _busy(exc: sa.exc.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the lock."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
