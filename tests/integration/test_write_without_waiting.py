@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from evroster.errors import Conflict
 from evroster.services import drivers
 from evroster.services.audit import Actor
 from evroster.services.keys import create_customer
@@ -137,5 +138,33 @@ def test_checkpoints_come_from_their_own_thread(database_urls: dict[str, str]) -
         while checkpoints.runs == runs or not 0 < checkpoints.last[1] == checkpoints.last[0]:
             assert time.monotonic() < deadline, f"no full checkpoint: {checkpoints.last}"
             time.sleep(0.02)
+    finally:
+        store.close()
+
+
+def test_the_writing_thread_reads_on_the_connection_it_writes_on(
+    database_urls: dict[str, str],
+) -> None:
+    """SQLite: a commit drops every *other* connection's page cache, so the thread that
+    writes without waiting reads on its own writing connection: same object, sees each
+    write at once, and stays usable after a write that failed."""
+    store = SqlStore(database_urls["sqlite"])
+    try:
+        actor, driver_id = _driver(store)
+        drivers.create_driver(store, actor, {"name": "Other", "external_id": "TAKEN"})
+        with store.without_waiting():
+            drivers.update_driver(store, actor, driver_id, {"name": "Held"})
+        held = store._held.conn.connection.driver_connection
+        assert store.documents._local.conn.conn is held
+        rows = store.documents.by_driver_id(actor.customer_id, driver_id)
+        assert rows is not None and rows.driver is not None and rows.driver[1] == "Held"
+        with pytest.raises(Conflict), store.without_waiting():
+            drivers.update_driver(store, actor, driver_id, {"external_id": "TAKEN"})
+        assert not held.in_transaction  # rolled back, not left open
+        with store.without_waiting():
+            drivers.update_driver(store, actor, driver_id, {"name": "Again"})
+        assert store._held.conn.connection.driver_connection is held
+        rows = store.documents.by_driver_id(actor.customer_id, driver_id)
+        assert rows is not None and rows.driver is not None and rows.driver[1] == "Again"
     finally:
         store.close()

@@ -52,6 +52,17 @@ class SqlDocuments:
             self._opened.clear()
         self._local = threading.local()
 
+    def share(self, conn: sqlite3.Connection) -> None:
+        """SQLite: from now on, read on ``conn`` on this thread, a connection that this
+        thread also writes on (``SqlStore``) and that its owner closes.
+
+        A commit drops the page cache of every *other* connection to the file, so a
+        thread that writes and then reads what it wrote (the answer to a ``PATCH``)
+        found its reading connection cold every time: the driver's statement took
+        about 150 µs instead of 30.
+        """
+        self._local.conn = _ThreadConnection(conn, owned=False)
+
     def principal(self, key_id: str) -> tuple[Any, ...] | None:
         # One statement is its own snapshot: no explicit transaction needed.
         return self._run(lambda cur: _fetchone(cur, self._sql.principal, (key_id,)), False)
@@ -166,7 +177,8 @@ class SqlDocuments:
             held = getattr(self._local, "conn", None)
             conn = held.conn if held is not None else self._open_sqlite()
             cur = conn.cursor()
-            if not snapshot:
+            # A shared connection inside its thread's write reads what that write sees.
+            if not snapshot or conn.in_transaction:
                 return work(cur)
             cur.execute("BEGIN")
             try:
@@ -229,7 +241,7 @@ class SqlDocuments:
 
 
 class _ThreadConnection:
-    """A thread's SQLite connection, closed when the thread ends.
+    """A thread's SQLite connection, closed when the thread ends (if ``owned``).
 
     The thread pool retires a worker idle for 10 s and starts another later; each new
     thread opens its own connection. Held only by the thread's local storage (the set of
@@ -238,13 +250,15 @@ class _ThreadConnection:
     before this.
     """
 
-    __slots__ = ("__weakref__", "conn")
+    __slots__ = ("__weakref__", "conn", "owned")
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, owned: bool = True) -> None:
         self.conn = conn
+        self.owned = owned
 
     def __del__(self) -> None:
-        self.conn.close()
+        if self.owned:
+            self.conn.close()
 
 
 def _fetchone(cur: Any, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:

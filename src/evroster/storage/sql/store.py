@@ -87,6 +87,10 @@ class SqlStore:
         # processes still meet at busy_timeout.
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
         self._no_wait = threading.local()
+        # SQLite: the connection of each thread that writes without waiting (the event
+        # loop's), kept open for its writes and its reads (SqlDocuments.share).
+        self._held = threading.local()
+        self._held_all: list[sa.Connection] = []
         self._checkpoints: Checkpointer | None = None
         database = self.engine.url.database
         if self.dialect == "sqlite" and database and database != ":memory:":
@@ -138,6 +142,23 @@ class SqlStore:
             lock.release()
 
     @contextmanager
+    def _connection(self, engine: Engine, held: bool) -> Iterator[sa.Connection]:
+        """A pooled connection for one transaction; or, ``held``, this thread's own."""
+        if not held:
+            with engine.connect() as pooled:
+                yield pooled
+            return
+        conn: sa.Connection | None = getattr(self._held, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.engine.connect()
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            self._documents.share(raw)
+            self._held.conn = conn
+            self._held_all.append(conn)
+        yield conn
+
+    @contextmanager
     def transaction(self, write: bool = True, snapshot: bool = False) -> Iterator[SqlUnitOfWork]:
         """One database transaction: committed when the block ends, rolled back on error.
 
@@ -147,17 +168,17 @@ class SqlStore:
         on PostgreSQL, REPEATABLE READ, so that many statements see one state; a SQLite
         transaction is one snapshot already.
         """
-        no_wait = write and getattr(self._no_wait, "on", False)
+        # PostgreSQL has no database-wide write lock to wait for: nothing to refuse there.
+        no_wait = write and self.inline_writes and getattr(self._no_wait, "on", False)
         if no_wait:
             self._no_wait.on = False  # only the first write transaction may refuse to wait
         engine = self._read_engine if snapshot and not write else self.engine
         with (
             unavailable_on_outage(),
             self._write_locked(write, no_wait),
-            engine.connect().execution_options(
-                evroster_write=write, evroster_no_wait=no_wait
-            ) as conn,
+            self._connection(engine, no_wait) as conn,
         ):
+            conn.execution_options(evroster_write=write, evroster_no_wait=no_wait)
             try:
                 begun = conn.begin()
             except sa.exc.OperationalError as exc:
@@ -183,6 +204,9 @@ class SqlStore:
     def close(self) -> None:
         if self._checkpoints is not None:
             self._checkpoints.close()
+        for held in self._held_all:
+            held.close()
+        self._held_all.clear()
         self._changes.close()
         self._documents.close()
         self.engine.dispose()
