@@ -11,6 +11,7 @@ the write transaction that records it).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,6 +69,13 @@ class AccessSql:
             for name, sql in vars(self).items():
                 if isinstance(sql, str):
                     setattr(self, name, sql.replace("?", "%s"))
+
+
+@cache
+def _statements(dialect: str) -> AccessSql:
+    # Built once: every unit of work makes a SqlAccess, and building the text each time
+    # was 2 % of a driver's rename.
+    return AccessSql(dialect)
 
 
 def _time(value: Any) -> datetime | None:
@@ -140,7 +148,7 @@ class SqlAccess:
 
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
-        self._sql = AccessSql(conn.dialect.name)
+        self._sql = _statements(conn.dialect.name)
 
     def facts(self, customer_id: int, charger_id: str, key: str | None) -> AccessFacts:
         cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -144,13 +144,17 @@ class ChangeLog:
             return []
         changes = sorted(noted) if len(noted) <= MAX_CHANGES else [Change(RESET, 0)]
         if self._sqlite:
-            conn.exec_driver_sql(
+            # On the DB-API connection, in the same transaction: every write pays this,
+            # and SQLAlchemy's execution machinery cost more than the insert.
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.executemany(
                 "INSERT INTO cache_changes (kind, ref) VALUES (?, ?)",
                 [(_CODES[c.kind], c.ref) for c in changes],
             )
             self._published += 1
             if self._published % TRIM_EVERY == 1:
-                conn.exec_driver_sql(
+                raw.execute(
                     "DELETE FROM cache_changes WHERE seq <"
                     f" (SELECT max(seq) FROM cache_changes) - {KEEP_CHANGES}"
                 )

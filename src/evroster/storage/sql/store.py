@@ -181,7 +181,7 @@ class SqlStore:
             conn.execution_options(evroster_write=write, evroster_no_wait=no_wait)
             try:
                 begun = conn.begin()
-            except sa.exc.OperationalError as exc:
+            except (sa.exc.OperationalError, sqlite3.OperationalError) as exc:
                 if no_wait and _busy(exc):
                     raise WouldWait from exc
                 raise
@@ -217,7 +217,8 @@ def _no_automatic_checkpoints(dbapi_conn: sqlite3.Connection, _record: object) -
     dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
 
 
-def _busy(exc: sa.exc.OperationalError) -> bool:
-    """Whether SQLite refused because another connection holds the lock."""
-    code = getattr(exc.orig, "sqlite_errorcode", None)
+def _busy(exc: Exception) -> bool:
+    """Whether SQLite refused because another connection holds the lock (the error as
+    the DB-API raised it, or wrapped by SQLAlchemy)."""
+    code = getattr(getattr(exc, "orig", exc), "sqlite_errorcode", None)
     return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
