@@ -158,3 +158,58 @@ def test_sqlite_keeps_a_bounded_tail_of_changes(
         assert [top for _, top in counts] == sorted({top for _, top in counts}), counts
     finally:
         store.close()
+
+
+def _own_changes(store: SqlStore) -> Heard:
+    """A subscriber on ``store`` itself, caught up with the feed."""
+    heard = Heard(store)
+    store.changes.sync()
+    heard.changes.clear()
+    return heard
+
+
+def test_sqlite_applies_a_process_own_write_at_its_commit(database_urls: dict[str, str]) -> None:
+    """Nobody else committed since this process last looked: its write's changes are
+    applied as it commits, before any read syncs, and the next sync reads nothing twice."""
+    store = SqlStore(database_urls["sqlite"])
+    try:
+        customer = create_customer(store, "own")["id"]
+        actor = Actor(customer)
+        driver = drivers.create_driver(store, actor, {"name": "Own"})["id"]
+        heard = _own_changes(store)
+        drivers.update_driver(store, actor, driver, {"name": "Own 2"})
+        assert heard.changes == [Change(DRIVER, driver)]  # no sync has run
+        store.changes.sync()
+        drivers.update_driver(store, actor, driver, {"name": "Own 3"})
+        store.changes.sync()
+        assert heard.changes == [Change(DRIVER, driver)] * 2
+    finally:
+        store.close()
+
+
+def test_sqlite_leaves_a_write_to_sync_when_another_came_first(
+    database_urls: dict[str, str],
+) -> None:
+    """Another process committed since this one last looked: its own write waits for the
+    next sync, which delivers both in commit order, and the feed goes on with no gap."""
+    url = database_urls["sqlite"]
+    store, other = SqlStore(url), SqlStore(url)
+    try:
+        customer = create_customer(store, "order")["id"]
+        actor = Actor(customer)
+        mine = drivers.create_driver(store, actor, {"name": "Mine"})["id"]
+        theirs = drivers.create_driver(other, actor, {"name": "Theirs"})["id"]
+        heard = _own_changes(store)
+        drivers.update_driver(other, actor, theirs, {"name": "Theirs 2"})
+        drivers.update_driver(store, actor, mine, {"name": "Mine 2"})
+        assert heard.changes == []  # not applied out of order, not applied twice
+        store.changes.sync()
+        assert heard.changes == [Change(DRIVER, theirs), Change(DRIVER, mine)]
+        drivers.update_driver(store, actor, mine, {"name": "Mine 3"})
+        drivers.update_driver(other, actor, theirs, {"name": "Theirs 3"})
+        store.changes.sync()
+        assert heard.changes[2:] == [Change(DRIVER, mine), Change(DRIVER, theirs)]
+        assert heard.changes.count(Change(RESET, 0)) == 0
+    finally:
+        store.close()
+        other.close()

@@ -12,7 +12,11 @@ published if and only if it is committed.
   new rows. A read that starts after a write returned therefore sees its changes: no
   staleness, across any number of processes on the file. Where the header cannot be
   read, every read asks ``PRAGMA data_version`` (about 10 µs under load, against
-  under 1 µs).
+  under 1 µs). A process's own write needs neither: when the header's commit counter
+  moved by exactly one over the write and the process had seen everything before it,
+  nobody else can have committed in between (the write held the lock), so its changes
+  are applied at once (:meth:`ChangeLog.committed`). That saves the answer to every
+  ``PATCH`` a read of the table, about 40 µs.
 * PostgreSQL: ``pg_notify`` on one channel, which the server delivers after commit to
   every listening replica. A thread per process listens and probes its connection
   every :data:`PROBE_SECONDS`; the server sends pending notifications before answering a
@@ -33,6 +37,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -47,6 +52,7 @@ __all__ = [
     "PROBE_SECONDS",
     "TRIM_EVERY",
     "ChangeLog",
+    "Published",
     "note",
 ]
 
@@ -65,13 +71,30 @@ KEEP_CHANGES = 100_000
 # of the table, one in seven of the pages a driver's rename wrote to the WAL.
 TRIM_EVERY = 100
 _KEY = "evroster_changes"
+_BEGAN_KEY = "evroster_changes_began"
 # The first copy of the WAL-index header (iVersion, iChange, mxFrame, salts, ...).
 _HEADER = 48
+# iChange, the header's commit counter: one more for every commit, whoever made it.
+_COMMITS_AT = 8
 _WAL_INDEX_VERSION = 3007000
 _CODES = {DRIVER: "d", CHARGER: "c", CUSTOMER: "x", KEYS: "k", RESET: "r"}
 _KINDS = {code: kind for kind, code in _CODES.items()}
 
 Apply = Callable[[Sequence[Change]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What one transaction published: its changes; on SQLite, the numbers its rows got
+    and the WAL-index header as its transaction began (None where it cannot be read)."""
+
+    changes: list[Change]
+    first: int = 0
+    last: int = 0
+    header: bytes | None = None
+
+
+_NOTHING = Published([])
 
 
 def note(conn: sa.Connection, kind: str, ref: int) -> None:
@@ -104,6 +127,11 @@ def _map_header(database: str) -> mmap.mmap | None:
     return mapped
 
 
+def _commits(header: bytes) -> int:
+    (count,) = struct.unpack_from("=I", header, _COMMITS_AT)
+    return int(count)
+
+
 def _decode(payload: str) -> list[Change]:
     return [Change(_KINDS[item[0]], int(item[1:])) for item in payload.split(",") if item]
 
@@ -133,15 +161,18 @@ class ChangeLog:
 
     # -- the writing side ----------------------------------------------------------
 
-    @staticmethod
-    def begin(conn: sa.Connection) -> None:
+    def begin(self, conn: sa.Connection) -> None:
+        """A transaction began (a writer holds SQLite's write lock by now)."""
         conn.info[_KEY] = set()
+        shm = self._shm
+        conn.info[_BEGAN_KEY] = shm[:_HEADER] if shm is not None else None
 
-    def publish(self, conn: sa.Connection) -> list[Change]:
+    def publish(self, conn: sa.Connection) -> Published:
         """Publish the notes of this transaction (called just before its commit)."""
         noted = conn.info.pop(_KEY, None)
+        began = conn.info.pop(_BEGAN_KEY, None)
         if not noted:
-            return []
+            return _NOTHING
         changes = sorted(noted) if len(noted) <= MAX_CHANGES else [Change(RESET, 0)]
         if self._sqlite:
             # On the DB-API connection, in the same transaction: every write pays this,
@@ -152,27 +183,45 @@ class ChangeLog:
                 "INSERT INTO cache_changes (kind, ref) VALUES (?, ?)",
                 [(_CODES[c.kind], c.ref) for c in changes],
             )
+            # Serial writers and AUTOINCREMENT: this transaction's rows are the last ones.
+            (last,) = raw.execute("SELECT max(seq) FROM cache_changes").fetchone()
             self._published += 1
             if self._published % TRIM_EVERY == 1:
                 raw.execute(
                     "DELETE FROM cache_changes WHERE seq <"
                     f" (SELECT max(seq) FROM cache_changes) - {KEEP_CHANGES}"
                 )
-        else:
-            for payload in _payloads(changes):
-                conn.exec_driver_sql(
-                    "SELECT pg_notify(%s, %s)", (CHANNEL, f"{self._origin}/{payload}")
-                )
-        return changes
+            return Published(changes, last - len(changes) + 1, last, began)
+        for payload in _payloads(changes):
+            conn.exec_driver_sql("SELECT pg_notify(%s, %s)", (CHANNEL, f"{self._origin}/{payload}"))
+        return Published(changes)
 
-    def committed(self, changes: list[Change]) -> None:
+    def committed(self, published: Published) -> None:
         """This process's own changes, applied at once: read-your-writes on every replica.
 
-        SQLite needs nothing here: the next read's ``sync`` sees them like any other
-        process's. A replica skips its own notifications when they arrive (``origin``).
+        PostgreSQL: always (a replica skips its own notifications when they arrive, by
+        ``origin``). SQLite: when nobody else can have committed since this process last
+        synced (see the module's docstring); otherwise the next ``sync`` reads them with
+        everyone else's.
         """
-        if changes and not self._sqlite:
-            self._deliver(changes)
+        if not published.changes:
+            return
+        if not self._sqlite:
+            self._deliver(published.changes)
+            return
+        shm = self._shm
+        began = published.header
+        if shm is None or began is None:
+            return
+        now = shm[:_HEADER]
+        if _commits(now) != _commits(began) + 1:
+            return  # another commit came right after this one: sync reads both
+        with self._lock:
+            if self._header != began or self._last != published.first - 1:
+                return  # this process had not seen everything before: sync reads it all
+            self._deliver(published.changes)
+            self._last = published.last
+            self._header = now
 
     # -- the reading side ----------------------------------------------------------
 
