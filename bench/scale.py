@@ -175,10 +175,18 @@ def _alternate(
         name: {f: statistics.median(r[f] for r in rs) for f in ("rps", "p50_ms", "p99_ms")}
         for name, rs in runs.items()
     }
+    # Each evroster round against the ceiling round just before it (12-17 s apart): on a
+    # shared machine whose speed drifts by a third within minutes, the spread of these
+    # says how far one ratio can be trusted.
+    paired = [
+        round(e["rps"] / c["rps"], 3)
+        for c, e in zip(runs["ceiling"], runs["evroster"], strict=True)
+    ]
     return {
         "runs": runs,
         **median,
         "ratio": round(median["evroster"]["rps"] / median["ceiling"]["rps"], 3),
+        "paired_ratios": paired,
         "non_2xx": sum(r["non_2xx"] for rs in runs.values() for r in rs),
     }
 
@@ -392,6 +400,7 @@ def _summary(report: dict[str, Any], out: Path) -> None:
         print(
             f"{phase:10s} ratio {r['ratio']:.3f}  evroster {r['evroster']['rps']:8.0f} req/s "
             f"p99 {r['evroster']['p99_ms']:6.2f} ms | ceiling {r['ceiling']['rps']:8.0f} req/s"
+            f" | per round {r['paired_ratios']}"
         )
     if "cold_1m" in report:
         print(f"cold p99 at 1M / at 100k: {report['cold_p99_ratio_1m_to_100k']}")

@@ -166,5 +166,14 @@ def test_the_writing_thread_reads_on_the_connection_it_writes_on(
         assert store._held.conn.connection.driver_connection is held
         rows = store.documents.by_driver_id(actor.customer_id, driver_id)
         assert rows is not None and rows.driver is not None and rows.driver[1] == "Again"
+        # A read transaction left open (its COMMIT failed) must not pin an old snapshot:
+        # the next write ends it, and reads after it see the new state.
+        held.execute("BEGIN")
+        held.execute("SELECT 1 FROM drivers LIMIT 1").fetchall()
+        with store.without_waiting():
+            drivers.update_driver(store, actor, driver_id, {"name": "Fresh"})
+        rows = store.documents.by_driver_id(actor.customer_id, driver_id)
+        assert rows is not None and rows.driver is not None and rows.driver[1] == "Fresh"
+        assert not held.in_transaction
     finally:
         store.close()

@@ -177,8 +177,7 @@ class SqlDocuments:
             held = getattr(self._local, "conn", None)
             conn = held.conn if held is not None else self._open_sqlite()
             cur = conn.cursor()
-            # A shared connection inside its thread's write reads what that write sees.
-            if not snapshot or conn.in_transaction:
+            if not snapshot:
                 return work(cur)
             cur.execute("BEGIN")
             try:

@@ -151,11 +151,17 @@ class SqlStore:
         conn: sa.Connection | None = getattr(self._held, "conn", None)
         if conn is None or conn.closed or conn.invalidated:
             conn = self.engine.connect()
-            raw = conn.connection.driver_connection
-            assert isinstance(raw, sqlite3.Connection)
-            self._documents.share(raw)
+            shared = conn.connection.driver_connection
+            assert isinstance(shared, sqlite3.Connection)
+            self._documents.share(shared)
             self._held.conn = conn
             self._held_all.append(conn)
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        if raw.in_transaction:
+            # Left open by a read whose COMMIT failed (units of work never nest on one
+            # thread): it would pin an old snapshot, so end it before writing.
+            raw.rollback()
         yield conn
 
     @contextmanager
