@@ -16,6 +16,11 @@ from evroster.storage.sql.tables import audit_log
 __all__ = ["SqlAudit"]
 
 
+# Built once: every write appends an entry, and a statement built per call paid for its
+# cache key each time.
+_INSERT = audit_log.insert()
+
+
 class SqlAudit:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
@@ -23,8 +28,7 @@ class SqlAudit:
     def append(self, entries: Sequence[Values]) -> None:
         if entries:
             self._conn.execute(
-                audit_log.insert(),
-                [{**e, "changes": orjson.dumps(e["changes"]).decode()} for e in entries],
+                _INSERT, [{**e, "changes": orjson.dumps(e["changes"]).decode()} for e in entries]
             )
 
     def page(
