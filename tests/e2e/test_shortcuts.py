@@ -197,3 +197,32 @@ def test_a_locked_sqlite_database_does_not_stop_the_event_loop(
         assert api.ok("GET", "/api/v1/drivers/by-idtag/LOCK-1")["name"] == "After"
     finally:
         api.close()
+
+
+def test_openapi_describes_them_as_fastapi_did(api: Api) -> None:
+    spec = api.raw.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for path, body, answer, param in (
+        ("/api/v1/drivers/{driver_id}", "DriverPatch", "DriverDocument", "driver_id"),
+        ("/api/v1/chargers/{charger_id}", "ChargerPatch", "ChargerDocument", "charger_id"),
+    ):
+        operation = spec["paths"][path]["patch"]
+        assert operation["requestBody"] == {
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+            "required": True,
+        }
+        assert body in schemas and schemas[body]["additionalProperties"] is False
+        ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": f"#/components/schemas/{answer}"} and answer in schemas
+        codes = {"200", "400", "401", "403", "404", "409", "413", "429", "503"}
+        assert set(operation["responses"]) == codes
+        names = [(p["name"], p["in"]) for p in operation["parameters"]]
+        assert names == [(param, "path"), ("x-api-key", "header"), ("code", "query"),
+                         ("clientId", "query")]  # fmt: skip
+        assert (
+            operation["operationId"] == f"update_{param[:-3]}_api_v1_{param[:-3]}s__{param}__patch"
+        )
+    driver_id = spec["paths"]["/api/v1/drivers/{driver_id}"]["patch"]["parameters"][0]["schema"]
+    assert (driver_id["type"], driver_id["minimum"]) == ("integer", 1)
+    charger_id = spec["paths"]["/api/v1/chargers/{charger_id}"]["patch"]["parameters"][0]
+    assert charger_id["schema"]["maxLength"] == 48 and charger_id["description"] == "OCPP identity"
