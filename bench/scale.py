@@ -21,7 +21,11 @@ CPU 1), alternating with the ceiling round by round:
 * mixed: the hot set, 95 % document reads and 5 % writes (half renaming a driver, half
   renaming a charger that appears in many documents), through the same server;
 * memory: every idTag of the database for 60 s, the default cache size; resident
-  memory of the worker and the cache's own count of its bytes, read at the end.
+  memory of the worker and the cache's own count of its bytes, read at the end;
+* costs (only when asked for, ``--phases costs``): no ceiling, but one server with a
+  warm cache loaded in turn with reads alone, the mixed load and writes alone, round by
+  round, and the server's CPU time per request of each (from /proc, all its threads):
+  what a write costs among reads against alone, which the mixed ratio hangs on.
 
 Writes bench/results/scale[-postgresql].json and docs/benchmarks-p99.png.
 """
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -287,13 +292,20 @@ def main(argv: list[str] | None = None) -> int:
         report["warm"]["cache"] = _cache_stats(app.log)
     suffix = "" if million["backend"] == "sqlite" else "-postgresql"
     out = RESULTS / f"scale{suffix}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    costs = report.pop("costs", None)
+    if costs:  # a diagnosis, not one of the issue's figures: a file of its own
+        costs_out = RESULTS / f"scale-costs{suffix}.json"
+        costs_out.write_text(json.dumps({**report, "costs": costs}, indent=2) + "\n")
+        print(f"costs written to {costs_out}")
+    if set(args.phases.split(",")) != {"costs"}:
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"written to {out}")
     if million["backend"] == "sqlite" and "p99_by_connections" in report:
         _plot(report["p99_by_connections"], DOCS / "benchmarks-p99.png")
-    _summary(report, out)
+    _summary(report, costs)
     bad = sum(
         report[p]["non_2xx"] for p in ("warm", "cold_1m", "cold_100k", "mixed") if p in report
-    )
+    ) + (costs["non_2xx"] if costs else 0)
     return 1 if bad else 0
 
 
@@ -315,6 +327,8 @@ def _run_phases(
         found.update(_mixed(args, million, ceiling))
     if "memory" in phases:
         found.update(_memory(million))
+    if "costs" in phases:
+        found.update(_costs(args, million))
     return found
 
 
@@ -374,6 +388,53 @@ def _mixed(args: argparse.Namespace, million: dict[str, Any], ceiling: str) -> d
     return found
 
 
+# (driver renames, charger renames) per 1,000 requests of mixed.lua
+_LOADS = {"reads": ("0", "0"), "mixed": ("25", "25"), "writes": ("500", "500")}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system time of the process and all its threads so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _costs(args: argparse.Namespace, million: dict[str, Any]) -> dict[str, Any]:
+    seconds, rounds, key = args.duration, args.rounds, million["key"]
+    hot, data = DATA / "scale-1m-hot.txt", DATA / "scale-1m-mixed.txt"
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in _LOADS}
+    print("costs: server CPU per request, reads alone, mixed, writes alone")
+    with _server(million["url"], free_port(), "costs") as served:
+        _fill(served.base, hot, key)
+        for n in range(rounds):
+            for name, mix in _LOADS.items():
+                _wrk(served.base, 2, 64, "mixed.lua", data, key, *mix)
+                before = _cpu_seconds(served.pid)
+                result = _wrk(served.base, seconds, 64, "mixed.lua", data, key, *mix)
+                result["cpu_us_per_request"] = round(
+                    (_cpu_seconds(served.pid) - before) / result["requests"] * 1e6, 1
+                )
+                runs[name].append(result)
+                print(
+                    f"  round {n + 1} {name:6s} {result['rps']:8.0f} req/s "
+                    f"{result['cpu_us_per_request']:7.1f} us CPU/request  "
+                    f"p99 {result['p99_ms']:7.2f} ms  non-2xx {result['non_2xx']}"
+                )
+    # A round's three loads are under a minute apart: the machine's drift between them
+    # is smaller than between rounds, so each round gives its own write cost.
+    in_mix = [
+        round((m["cpu_us_per_request"] - 0.95 * r["cpu_us_per_request"]) / 0.05)
+        for r, m in zip(runs["reads"], runs["mixed"], strict=True)
+    ]
+    return {
+        "costs": {
+            "runs": runs,
+            "write_us_in_mix": in_mix,
+            "write_us_alone": [round(w["cpu_us_per_request"]) for w in runs["writes"]],
+            "non_2xx": sum(r["non_2xx"] for rs in runs.values() for r in rs),
+        }
+    }
+
+
 def _memory(million: dict[str, Any]) -> dict[str, Any]:
     key, every = million["key"], DATA / "scale-1m-tags.txt"
     found: dict[str, Any] = {}
@@ -391,7 +452,7 @@ def _memory(million: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _summary(report: dict[str, Any], out: Path) -> None:
+def _summary(report: dict[str, Any], costs: dict[str, Any] | None) -> None:
     print()
     for phase in ("warm", "cold_1m", "cold_100k", "mixed"):
         if phase not in report:
@@ -406,7 +467,9 @@ def _summary(report: dict[str, Any], out: Path) -> None:
         print(f"cold p99 at 1M / at 100k: {report['cold_p99_ratio_1m_to_100k']}")
     if "memory" in report:
         print(f"memory: {report['memory']}")
-    print(f"written to {out}")
+    if costs:
+        print(f"costs: a write's CPU in the mix {costs['write_us_in_mix']} us, alone "
+              f"{costs['write_us_alone']} us")  # fmt: skip
 
 
 if __name__ == "__main__":
