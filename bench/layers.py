@@ -116,8 +116,9 @@ async def _measure(key: str, tags: list[str], rounds: int) -> dict[str, float]:
         sys.exit(f"the fill was answered {sorted(set(statuses))}, not only 200")
     gc.collect()
     gc.freeze()
-    runs: dict[str, list[float]] = {"ceiling": [], "framing": [], "hot path": [], "app": []}
-    runs["work"] = []
+    runs: dict[str, list[float]] = {
+        name: [] for name in ("ceiling", "framing", "hot path", "app", "work")
+    }
     for _ in range(rounds):
         runs["ceiling"].append(await through(ceiling))
         runs["framing"].append(await through(framing))

@@ -421,8 +421,9 @@ def _costs(args: argparse.Namespace, million: dict[str, Any]) -> dict[str, Any]:
                 )
     # A round's three loads are under a minute apart: the machine's drift between them
     # is smaller than between rounds, so each round gives its own write cost.
+    writes = sum(int(share) for share in _LOADS["mixed"]) / 1000
     in_mix = [
-        round((m["cpu_us_per_request"] - 0.95 * r["cpu_us_per_request"]) / 0.05)
+        round((m["cpu_us_per_request"] - (1 - writes) * r["cpu_us_per_request"]) / writes)
         for r, m in zip(runs["reads"], runs["mixed"], strict=True)
     ]
     return {

@@ -152,7 +152,8 @@ def test_the_log_starts_again_under_a_steady_stream_of_writes(
     copied, so SQLite never starts the log again: it grew by 30 MB a second under the
     benchmark. Past RESTART_FRAMES the thread makes it start again; the log's file stays
     near that size however many writes come."""
-    monkeypatch.setattr(checkpoints, "RESTART_FRAMES", 200)
+    restart_frames = 200
+    monkeypatch.setattr(checkpoints, "RESTART_FRAMES", restart_frames)
     url = f"sqlite:///{tmp_path / 'steady.db'}"
     upgrade(url)
     store = SqlStore(url)
@@ -174,7 +175,7 @@ def test_the_log_starts_again_under_a_steady_stream_of_writes(
         page = 4096 + 24  # a frame: the page and its header
         assert store._checkpoints.restarts > 0
         assert refused <= store._checkpoints.restarts
-        assert largest < 4 * 200 * page, f"the log reached {largest} bytes"
+        assert largest < 4 * restart_frames * page, f"the log reached {largest} bytes"
         assert _name(store, actor, driver_id) == "N1499"
     finally:
         store.close()

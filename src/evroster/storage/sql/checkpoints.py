@@ -55,16 +55,15 @@ class Checkpointer:
     def __init__(
         self,
         database: str,
+        write_lock: threading.Lock,
         commits: int = COMMITS,
         seconds: float = SECONDS,
-        restart_frames: int | None = None,
-        write_lock: threading.Lock | None = None,
     ) -> None:
+        """``write_lock``: the store's, which this process's writers take first."""
         self._database = database
-        self._write_lock = write_lock or threading.Lock()  # the store's, shared with writers
+        self._write_lock = write_lock
         self._commits = commits
         self._seconds = seconds
-        self._restart_frames = RESTART_FRAMES if restart_frames is None else restart_frames
         self._restart_after = 0.0  # time.monotonic() before which no RESTART is tried
         self._pending = 0
         self._due = threading.Event()
@@ -122,7 +121,7 @@ class Checkpointer:
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         try:
             busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if frames >= self._restart_frames and time.monotonic() >= self._restart_after:
+            if frames >= RESTART_FRAMES and time.monotonic() >= self._restart_after:
                 with self._write_lock:
                     busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
                 if busy:

@@ -97,7 +97,8 @@ class SqlStore:
             # Before the first connection: every one of them leaves checkpoints to the
             # thread (storage/sql/checkpoints.py).
             sa.event.listen(self.engine, "connect", _no_automatic_checkpoints)
-            self._checkpoints = Checkpointer(database, write_lock=self._write_lock)
+            assert self._write_lock is not None
+            self._checkpoints = Checkpointer(database, self._write_lock)
 
     @property
     def documents(self) -> SqlDocuments:
