@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from evroster.storage.base import Page, Values
 from evroster.storage.sql.common import fetch_page
+from evroster.storage.sql.prepared import prepared
 from evroster.storage.sql.tables import audit_log
 
 __all__ = ["SqlAudit"]
@@ -27,9 +28,8 @@ class SqlAudit:
 
     def append(self, entries: Sequence[Values]) -> None:
         if entries:
-            self._conn.execute(
-                _INSERT, [{**e, "changes": orjson.dumps(e["changes"]).decode()} for e in entries]
-            )
+            values = [{**e, "changes": orjson.dumps(e["changes"]).decode()} for e in entries]
+            prepared(self._conn, _INSERT, tuple(values[0])).run_many(self._conn, values)
 
     def page(
         self,

@@ -21,6 +21,7 @@ from evroster.storage.sql.common import (
     rows,
     update_row,
 )
+from evroster.storage.sql.prepared import prepared
 from evroster.storage.sql.tables import chargers, sockets
 
 __all__ = ["SqlChargers", "decode_charger"]
@@ -132,7 +133,7 @@ class SqlChargers:
         return decode_charger(row)
 
     def sockets(self, pk: int) -> list[Row]:
-        found = rows(self._conn.execute(_SOCKETS, {"pk": pk}))
+        found = prepared(self._conn, _SOCKETS).all(self._conn, {"pk": pk})
         for row in found:
             for col in (*_SOCKET_LIVE, "last_updated"):
                 row.pop(col)

@@ -56,14 +56,15 @@ class Checkpointer:
         self,
         database: str,
         write_lock: threading.Lock,
-        commits: int = COMMITS,
-        seconds: float = SECONDS,
+        commits: int | None = None,
+        seconds: float | None = None,
     ) -> None:
-        """``write_lock``: the store's, which this process's writers take first."""
+        """``write_lock``: the store's, which this process's writers take first;
+        ``commits`` and ``seconds``: :data:`COMMITS` and :data:`SECONDS` unless given."""
         self._database = database
         self._write_lock = write_lock
-        self._commits = commits
-        self._seconds = seconds
+        self._commits = COMMITS if commits is None else commits
+        self._seconds = SECONDS if seconds is None else seconds
         self._restart_after = 0.0  # time.monotonic() before which no RESTART is tried
         self._pending = 0
         self._due = threading.Event()

@@ -11,6 +11,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 
 from evroster.storage.base import Page, Row
+from evroster.storage.sql.prepared import prepared
 from evroster.storage.sql.tables import chargers, drivers, sites, tags
 
 __all__ = [
@@ -78,9 +79,9 @@ def find_row(conn: sa.Connection, table: sa.Table, **where: Any) -> Row | None:
 
     The statement is built once per table and set of columns, like ``insert_row``'s:
     building it per call cost SQLAlchemy more (a cache key, coercions) than SQLite takes
-    to run it, about a third of a write's time.
+    to run it, about a third of a write's time; and it runs prepared (``prepared.py``).
     """
-    return one_or_none(conn.execute(_lookup(table, tuple(where)), where))
+    return prepared(conn, _lookup(table, tuple(where))).first(conn, where)
 
 
 def fetch_page(conn: sa.Connection, query: sa.Select[Any], offset: int, limit: int) -> Page:
@@ -93,10 +94,10 @@ def fetch_page(conn: sa.Connection, query: sa.Select[Any], offset: int, limit: i
 # Values go in as execution parameters, never as ``.values(**row)``: a statement built
 # per row with its values bound in costs SQLAlchemy a cache key over every value, which
 # was most of the time of a bulk import (560 rows/s). Built once, compiled once per set
-# of columns.
+# of columns (``prepared.py``).
 def insert_row(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> Row:
     """Insert one row; the row as stored."""
-    row = one_or_none(conn.execute(_INSERTS[table.name], values))
+    row = prepared(conn, _INSERTS[table.name], tuple(values)).first(conn, values)
     assert row is not None
     return row
 
@@ -105,7 +106,8 @@ def update_row(
     conn: sa.Connection, table: sa.Table, customer_id: int, pk: int, values: dict[str, Any]
 ) -> Row | None:
     """Set ``values`` on the customer's row ``pk``; the row as stored, None if absent."""
-    return one_or_none(conn.execute(_UPDATES[table.name], {**values, "_c": customer_id, "_pk": pk}))
+    statement = prepared(conn, _UPDATES[table.name], (*values, "_c", "_pk"))
+    return statement.first(conn, {**values, "_c": customer_id, "_pk": pk})
 
 
 def _statements() -> tuple[dict[str, Any], dict[str, Any]]:

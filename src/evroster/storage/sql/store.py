@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -197,7 +198,7 @@ class SqlStore:
                     self._changes.begin(conn)
                     yield SqlUnitOfWork.on(conn)
                     published = self._changes.publish(conn)
-            except sa.exc.IntegrityError as exc:
+            except _INTEGRITY as exc:
                 raise Conflict("The change conflicts with existing data") from exc
             self._changes.committed(published)
             if write and self._checkpoints is not None:
@@ -218,6 +219,10 @@ class SqlStore:
         self._documents.close()
         self.engine.dispose()
         self._read_engine.dispose()
+
+
+# As SQLAlchemy wraps it, or as the DB-API raises it (prepared statements, prepared.py).
+_INTEGRITY = (sa.exc.IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 def _no_automatic_checkpoints(dbapi_conn: sqlite3.Connection, _record: object) -> None:
