@@ -301,6 +301,35 @@ def test_a_revoked_key_is_refused_at_once(api: Api) -> None:
         assert response.json()["detail"] == "Customer not found or not authorised"
 
 
+def test_a_key_found_good_once_still_checks_its_secret_and_client(api: Api) -> None:
+    """A good key's secret is hashed once: the memo must not let a key id with another
+    secret through, nor skip eMabler's clientId check."""
+    server = api.server
+    documents = server.app.app.documents
+    key = issue_key(server.store, Actor(api.customer_id), "read")["apiKey"]
+    driver(api, "Memo", "MEMO01")
+    path = "/api/v1/drivers/by-idtag/MEMO01"
+    for _ in range(2):
+        response = api.raw.get(path, headers={"X-API-Key": key})
+        assert response.status_code == 200, response.text
+        assert response.json()["name"] == "Memo"
+    assert documents.cache.verified(key).customer_id == api.customer_id
+    forged = key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB")
+    for headers, query in (
+        ({"X-API-Key": forged}, {}),
+        ({}, {"code": forged}),
+        ({"X-API-Key": key}, {"clientId": str(api.customer_id + 1)}),
+        ({}, {"code": key, "clientId": "not-a-customer"}),
+    ):
+        response = api.raw.get(path, headers=headers, params=query)
+        assert response.status_code == 401, (headers, query, response.text)
+        assert response.json()["detail"] == "Customer not found or not authorised"
+    assert documents.cache.verified(forged) is None
+    response = api.raw.get(path, params={"code": key, "clientId": str(api.customer_id)})
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "Memo"
+
+
 @pytest.mark.parametrize("size", [0, 2048])
 def test_a_small_or_no_cache_serves_the_same_documents(api: Api, size: int) -> None:
     """At 0 bytes the cache is off; at 2 KB almost nothing fits and pieces are evicted

@@ -14,7 +14,7 @@ from evroster.api.credentials import credentials
 from evroster.api.schemas.common import Digits
 from evroster.errors import Forbidden
 from evroster.services.documents import Documents
-from evroster.services.keys import Principal, authenticate
+from evroster.services.keys import Principal
 from evroster.storage.base import Store, WouldWait
 
 __all__ = [
@@ -94,7 +94,7 @@ async def principal_of(scope: Scope, store: Store, documents: Documents) -> Prin
         found = documents.principal_in_memory(api_key, client_id)
         if found is not None:
             return found
-    return await read(store, authenticate, documents, api_key, client_id)
+    return await read(store, documents.authenticate, api_key, client_id)
 
 
 async def caller(request: Request) -> Principal:

@@ -28,7 +28,6 @@ from evroster.api.credentials import credentials
 from evroster.api.problems import problem, problem_for
 from evroster.errors import EvrosterError, InvalidInput
 from evroster.services.documents import ROUTE_ERRORS, Documents
-from evroster.services.keys import authenticate
 
 __all__ = ["BY_ID", "BY_IDTAG", "HotPath"]
 
@@ -45,13 +44,13 @@ Work = Callable[[Documents, str | None, str | None, str], bytes]
 
 def _by_idtag(docs: Documents, key: str | None, client: str | None, ref: str) -> bytes:
     with docs.batch():
-        principal = authenticate(docs, key, client)
+        principal = docs.authenticate(key, client)
         return docs.by_idtag(principal.customer_id, ref)
 
 
 def _by_id(docs: Documents, key: str | None, client: str | None, ref: str) -> bytes:
     with docs.batch():
-        principal = authenticate(docs, key, client)
+        principal = docs.authenticate(key, client)
         if not (ref.isascii() and ref.isdigit()) or not 0 < int(ref) <= _MAX_ID:
             raise InvalidInput(ROUTE_ERRORS, location="path")
         return docs.by_id(principal.customer_id, int(ref))

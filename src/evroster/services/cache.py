@@ -10,7 +10,9 @@ What it keeps (all in one LRU, so one setting bounds it):
 * ``("p", customer, chargerId)``: where a charger stands (its key and site path);
 * ``("t", customer, key)``: a tag as the decision engine needs it, with its driver's
   grants;
-* API keys, in a small map of their own.
+* API keys, in a small map of their own; and the keys presented and found good, so
+  that a key's secret is hashed once, not on every request (about a seventh of a
+  cached document read, measured in-process).
 
 How a change reaches it (``apply``, from the change feed of ``storage``):
 
@@ -86,6 +88,8 @@ class DocumentCache:
         self._versions: dict[int, int] = {}
         self._charger_versions: dict[int, int] = {}
         self._principals: dict[str, tuple[Any, ...]] = {}
+        # Whole API keys whose secret matched, each with who it makes the caller.
+        self._verified: dict[str, Any] = {}
         self._keys_changed = 0
         self._reset_at = 0
         self.epoch = 0
@@ -141,6 +145,11 @@ class DocumentCache:
 
     def principal(self, key_id: str) -> tuple[Any, ...] | None:
         return self._principals.get(key_id)
+
+    def verified(self, api_key: str) -> Any:
+        """Who a key presented before makes the caller, if it was good and no key of
+        any customer changed since (a revocation clears this)."""
+        return self._verified.get(api_key)
 
     def _value(self, key: tuple[Any, ...], customer_id: int) -> Any:
         entry: tuple[Any, ...] | None = self._lru.get(key)
@@ -222,6 +231,17 @@ class DocumentCache:
                 self._principals.clear()
             self._principals[key_id] = row
 
+    def put_verified(self, api_key: str, principal: Any, epoch: int) -> None:
+        """Remember a key found good by reads begun at ``epoch``. Only good keys come
+        here, so the map holds at most as many as customers issued."""
+        with self._lock:
+            if self._keys_changed > epoch or self._reset_at > epoch:
+                self.counts["discarded"] += 1
+                return
+            if len(self._verified) >= _MAX_PRINCIPALS:
+                self._verified.clear()
+            self._verified[api_key] = principal
+
     def _put(self, epoch: int, items: list[Item]) -> None:
         with self._lock:
             self._put_locked(epoch, items)
@@ -285,6 +305,7 @@ class DocumentCache:
                     self._generations[ref] = epoch
                 elif kind == KEYS:
                     self._principals.clear()
+                    self._verified.clear()
                     self._keys_changed = epoch
                 elif kind == RESET:
                     self._reset_locked()
@@ -298,6 +319,7 @@ class DocumentCache:
         self._lru.clear()
         self._bytes = 0
         self._principals.clear()
+        self._verified.clear()
         self._versions.clear()
         self._charger_versions.clear()
         self._generations.clear()

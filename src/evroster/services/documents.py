@@ -23,7 +23,7 @@ from evroster.domain.idtags import canonical_key
 from evroster.errors import InvalidInput, NotFound
 from evroster.services.cache import DocumentCache
 from evroster.services.drivers import DRIVER_NOT_FOUND
-from evroster.services.keys import Principal, authenticate
+from evroster.services.keys import Principal, authenticate, check_client, verify_key
 from evroster.services.pieces import (
     ChargerPiece,
     Counts,
@@ -127,6 +127,19 @@ class Documents:
                 cache.put_principal(key_id, found, epoch)
         return found
 
+    def authenticate(self, api_key: str | None, client: str | None) -> Principal:
+        """:func:`~evroster.services.keys.authenticate`, hashing a key's secret only the
+        first time it is presented while the cache may be used."""
+        cache = self._usable()
+        if cache is None or api_key is None:
+            return authenticate(self, api_key, client)
+        principal: Principal | None = cache.verified(api_key)
+        if principal is None:
+            epoch = cache.epoch
+            principal = verify_key(self, api_key)
+            cache.put_verified(api_key, principal, epoch)
+        return check_client(principal, client)
+
     # -- driver documents ------------------------------------------------------------------
 
     def cached_by_idtag(self, api_key: str | None, client: str | None, id_tag: str) -> bytes | None:
@@ -160,6 +173,10 @@ class Documents:
         cache = self.cache
         if cache is None or not self._feed.fresh():
             return None
+        if api_key is not None:
+            principal: Principal | None = cache.verified(api_key)
+            if principal is not None:
+                return check_client(principal, client)
         try:
             return authenticate(_KeysInMemory(cache), api_key, client)
         except _NotInMemory:

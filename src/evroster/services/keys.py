@@ -24,12 +24,14 @@ __all__ = [
     "Principal",
     "Role",
     "authenticate",
+    "check_client",
     "create_customer",
     "issue_key",
     "list_keys",
     "public_id",
     "resume",
     "revoke_key",
+    "verify_key",
 ]
 
 Role = Literal["admin", "read"]
@@ -144,6 +146,11 @@ def authenticate(source: KeySource, api_key: str | None, client_id: str | None) 
 
     ``client_id`` is eMabler's ``clientId``: when given it must name the key's customer.
     """
+    return check_client(verify_key(source, api_key), client_id)
+
+
+def verify_key(source: KeySource, api_key: str | None) -> Principal:
+    """The principal of a key that exists, is not revoked and whose secret matches."""
     key_id = public_id(api_key)
     found = source.principal(key_id) if key_id else None
     if found is None or api_key is None:
@@ -152,9 +159,14 @@ def authenticate(source: KeySource, api_key: str | None, client_id: str | None) 
     key_pk, customer_id, role, salt, secret_hash, active = found
     if not (hmac.compare_digest(_hash(salt, secret), secret_hash) and active):
         raise Unauthorized(UNAUTHORIZED)
-    if client_id is not None and client_id.strip() != str(customer_id):
-        raise Unauthorized(UNAUTHORIZED)
     return Principal(int(customer_id), role, int(key_pk))
+
+
+def check_client(principal: Principal, client_id: str | None) -> Principal:
+    """``principal``, if eMabler's ``clientId`` is absent or names its customer."""
+    if client_id is not None and client_id.strip() != str(principal.customer_id):
+        raise Unauthorized(UNAUTHORIZED)
+    return principal
 
 
 def resume(source: KeySource, key_id: str) -> Principal:
