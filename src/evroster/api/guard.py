@@ -47,6 +47,10 @@ _CONSOLE_CSP = (
     b"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 )
 _NO_CSP = ("/docs", "/docs/oauth2-redirect")
+# Per kind of page, built once: every response takes one of them.
+_API_HEADERS = (*_HEADERS, _CSP)
+_CONSOLE_HEADERS = (*_HEADERS, _CONSOLE_CSP)
+_DOCS_HEADERS = tuple(_HEADERS)
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -156,12 +160,13 @@ class Guard:
         return _replay(body, receive)
 
     def _sender(self, scope: Scope, send: Send, client: str) -> Send:
-        headers = list(_HEADERS)
         path = scope["path"]
         if path.startswith("/admin/") or path == "/admin":
-            headers.append(_CONSOLE_CSP)
-        elif path not in _NO_CSP:
-            headers.append(_CSP)
+            headers = _CONSOLE_HEADERS
+        elif path in _NO_CSP:
+            headers = _DOCS_HEADERS
+        else:
+            headers = _API_HEADERS
 
         async def sender(message: Message) -> None:
             if message["type"] == "http.response.start":

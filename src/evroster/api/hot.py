@@ -85,18 +85,16 @@ class HotPath:
         work, ref = route
         api_key, client = credentials(scope)
         try:
-            if self.inline:
+            # A cache hit needs no database and no thread: answer it here, at once.
+            found = (
+                self.documents.cached_by_idtag(api_key, client, ref) if work is _by_idtag else None
+            )
+            if found is not None:
+                body = found
+            elif self.inline:
                 body = work(self.documents, api_key, client, ref)
             else:
-                # A cache hit needs no database: answer it here, not in a thread.
-                found = (
-                    self.documents.cached_by_idtag(api_key, client, ref)
-                    if work is _by_idtag
-                    else None
-                )
-                if found is None:
-                    found = await run_in_threadpool(work, self.documents, api_key, client, ref)
-                body = found
+                body = await run_in_threadpool(work, self.documents, api_key, client, ref)
         except EvrosterError as exc:
             await problem_for(Request(scope), exc)(scope, receive, send)
             return
