@@ -28,7 +28,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from evroster.storage.base import Row
 
-__all__ = ["Prepared", "prepared"]
+__all__ = ["MAX_STATEMENTS", "Prepared", "prepared"]
 
 _Processor = Callable[[Any], Any] | None
 # Per dialect (an engine's own instance): each statement and set of value columns,
@@ -37,6 +37,10 @@ _COMPILED: weakref.WeakKeyDictionary[Dialect, dict[tuple[Any, ...], Prepared]] =
     weakref.WeakKeyDictionary()
 )
 _FROM_PARAMS = object()
+# Statements and sets of columns kept per dialect. A PATCH sets any subset of a table's
+# columns, so clients choose how many sets there are: past this, start over (a set
+# costs one compilation, about a millisecond), as SQLAlchemy's own bounded cache would.
+MAX_STATEMENTS = 1000
 
 
 class Prepared:
@@ -126,10 +130,14 @@ def prepared(
     found = _COMPILED.get(dialect)
     if found is None:
         found = _COMPILED.setdefault(dialect, {})
-    cache_key = (statement, *keys)
+    # Parameters are bound by name: the same columns in another order are one statement.
+    columns = tuple(sorted(keys))
+    cache_key = (statement, *columns)
     done = found.get(cache_key)
     if done is None:
-        done = found[cache_key] = Prepared(statement, dialect, keys)
+        if len(found) >= MAX_STATEMENTS:
+            found.clear()
+        done = found[cache_key] = Prepared(statement, dialect, columns)
     return done
 
 
