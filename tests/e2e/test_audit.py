@@ -116,3 +116,27 @@ def test_audit_query_is_validated(api: Api) -> None:
         problem = api.ok("GET", f"/api/v1/audit?{query}", 400)
         assert problem["status"] == 400 and problem["errors"], query
     api.read_key().ok("GET", "/api/v1/audit")
+
+
+def test_a_charger_patch_records_its_sockets_only_when_it_changes_them(api: Api) -> None:
+    site = api.ok("POST", "/api/v1/sites", 201, json={"name": "Depot"})["id"]
+    sockets = [{"id": 1, "type": "Type2"}, {"id": 2, "type": "CCS"}]
+    api.ok("POST", "/api/v1/chargers", 201, json={
+        "chargerId": "AUD-1", "groupId": site, "sockets": sockets,
+    })  # fmt: skip
+    query = "&object=charger&objectId=AUD-1"
+    renamed = api.ok("PATCH", "/api/v1/chargers/AUD-1", json={"chargerName": "Gate"})
+    assert [s["id"] for s in renamed["sockets"]] == [1, 2]
+    api.ok("PATCH", "/api/v1/chargers/AUD-1", json={"sockets": sockets})  # the same list
+    api.ok("PATCH", "/api/v1/chargers/AUD-1", json={"sockets": sockets[:1], "chargerName": "G"})
+    entries = [(e["action"], e["changes"]) for e in _trail(api, query)]
+    assert entries == [
+        ("create", entries[0][1]),
+        ("update", {"chargerName": [None, "Gate"]}),
+        ("update", {
+            "chargerName": ["Gate", "G"],
+            "sockets": [[{"id": 1, "type": "Type2"}, {"id": 2, "type": "CCS"}],
+                        [{"id": 1, "type": "Type2"}]],
+        }),
+    ]  # fmt: skip
+    assert entries[0][1]["sockets"] == [None, sockets]

@@ -90,7 +90,8 @@ def update_charger(store: Store, actor: Actor, charger_id: str, values: dict[str
     sockets = _sockets(values)
     with store.transaction() as uow:
         current = require(uow.chargers.get(customer_id, charger_id), "Charger")
-        before = _recorded(uow, current["id"], current)
+        # Sockets the PATCH leaves alone cannot be a change: not read for the trail.
+        before = current if sockets is None else _recorded(uow, current["id"], current)
         require_site(uow, customer_id, values.get("site_id"), "groupId")
         new_id = values.get("charger_id", charger_id)
         if new_id != charger_id:
@@ -100,11 +101,7 @@ def update_charger(store: Store, actor: Actor, charger_id: str, values: dict[str
                 f"A charger with chargerId {new_id!r} already exists",
             )
         row = uow.chargers.update(customer_id, current["id"], values, sockets)
-        after = (
-            {**row, "sockets": before["sockets"]}
-            if sockets is None
-            else _recorded(uow, row["id"], row)
-        )
+        after = row if sockets is None else _recorded(uow, row["id"], row)
         record(uow, actor, "charger", row["charger_id"], "update", before, after)
         return row
 

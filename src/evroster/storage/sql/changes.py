@@ -77,6 +77,7 @@ _HEADER = 48
 # iChange, the header's commit counter: one more for every commit, whoever made it.
 _COMMITS_AT = 8
 _WAL_INDEX_VERSION = 3007000
+_INSERT = "INSERT INTO cache_changes (kind, ref) VALUES (?, ?)"
 _CODES = {DRIVER: "d", CHARGER: "c", CUSTOMER: "x", KEYS: "k", RESET: "r"}
 _KINDS = {code: kind for kind, code in _CODES.items()}
 
@@ -179,12 +180,13 @@ class ChangeLog:
             # and SQLAlchemy's execution machinery cost more than the insert.
             raw = conn.connection.driver_connection
             assert raw is not None
-            raw.executemany(
-                "INSERT INTO cache_changes (kind, ref) VALUES (?, ?)",
-                [(_CODES[c.kind], c.ref) for c in changes],
-            )
-            # Serial writers and AUTOINCREMENT: this transaction's rows are the last ones.
-            (last,) = raw.execute("SELECT max(seq) FROM cache_changes").fetchone()
+            rows = [(_CODES[c.kind], c.ref) for c in changes]
+            if len(rows) == 1:  # most writes: the new row's number comes with the insert
+                last = raw.execute(_INSERT, rows[0]).lastrowid
+            else:
+                raw.executemany(_INSERT, rows)
+                # Serial writers and AUTOINCREMENT: this transaction's rows are the last.
+                (last,) = raw.execute("SELECT max(seq) FROM cache_changes").fetchone()
             self._published += 1
             if self._published % TRIM_EVERY == 1:
                 raw.execute(
