@@ -9,7 +9,7 @@ Data (bench/dataset.py, bulk-loaded): ``MILLION``, 500,000 drivers with 1,000,00
 20,125 sites five levels deep, 100,000 chargers; and for the cold comparison the same
 shape at a tenth (50,000 drivers, 100,000 tags, 4,025 sites, 20,000 chargers: the same
 documents, ten times fewer). ``--reuse`` keeps the databases of a
-previous run (their keys are in bench/data/scale-*.json).
+previous run on the same database (their keys are in bench/data/scale-*.json).
 
 Phases, each against its own ``evroster serve`` (one worker, pinned to CPU 0; wrk on
 CPU 1), alternating with the ceiling round by round:
@@ -74,8 +74,10 @@ CONNECTIONS = (16, 64, 256)
 
 def _dataset(name: str, shape: Shape, postgres: str | None, reuse: bool) -> dict[str, Any]:
     """Load ``shape`` (or find the last run's) and write the files wrk reads."""
-    meta = DATA / f"scale-{name}.json"
     backend = "postgresql" if postgres else "sqlite"
+    # One file per backend, so that --reuse finds each one's database after a run of
+    # the other.
+    meta = DATA / (f"scale-{name}.json" if backend == "sqlite" else f"scale-{name}-{backend}.json")
     found: dict[str, Any] | None = None
     if reuse and meta.exists():
         found = json.loads(meta.read_text())
