@@ -3,7 +3,6 @@ both databases: the same rows, the same types, the same errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -16,13 +15,6 @@ from evroster.storage.sql.common import find_row, insert_row, update_row
 from evroster.storage.sql.prepared import prepared
 from evroster.storage.sql.store import SqlStore
 from evroster.storage.sql.tables import chargers, sites
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, database_urls: dict[str, str]) -> Iterator[SqlStore]:
-    found = SqlStore(database_urls[request.param])
-    yield found
-    found.close()
 
 
 def _site(store: SqlStore) -> tuple[int, int]:

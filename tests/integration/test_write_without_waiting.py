@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,6 @@ from evroster.storage.base import WouldWait
 from evroster.storage.migrations import upgrade
 from evroster.storage.sql import checkpoints
 from evroster.storage.sql.store import SqlStore
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, database_urls: dict[str, str]) -> Iterator[SqlStore]:
-    opened = SqlStore(database_urls[request.param])
-    yield opened
-    opened.close()
 
 
 def _driver(store: SqlStore) -> tuple[Actor, int]:

@@ -223,24 +223,22 @@ class DocumentCache:
             self._put_locked(epoch, items)
 
     def put_principal(self, key_id: str, row: tuple[Any, ...], epoch: int) -> None:
-        with self._lock:
-            if self._keys_changed > epoch or self._reset_at > epoch:
-                self.counts["discarded"] += 1
-                return
-            if len(self._principals) >= _MAX_PRINCIPALS:
-                self._principals.clear()
-            self._principals[key_id] = row
+        self._put_key(self._principals, key_id, row, epoch)
 
     def put_verified(self, api_key: str, principal: Any, epoch: int) -> None:
         """Remember a key found good by reads begun at ``epoch``. Only good keys come
         here, so the map holds at most as many as customers issued."""
+        self._put_key(self._verified, api_key, principal, epoch)
+
+    def _put_key(self, found: dict[str, Any], key: str, value: Any, epoch: int) -> None:
+        """Into one of the keys' maps, unless a key changed since ``epoch``."""
         with self._lock:
             if self._keys_changed > epoch or self._reset_at > epoch:
                 self.counts["discarded"] += 1
                 return
-            if len(self._verified) >= _MAX_PRINCIPALS:
-                self._verified.clear()
-            self._verified[api_key] = principal
+            if len(found) >= _MAX_PRINCIPALS:
+                found.clear()
+            found[key] = value
 
     def _put(self, epoch: int, items: list[Item]) -> None:
         with self._lock:
