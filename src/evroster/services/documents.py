@@ -23,7 +23,13 @@ from evroster.domain.idtags import canonical_key
 from evroster.errors import InvalidInput, NotFound
 from evroster.services.cache import DocumentCache
 from evroster.services.drivers import DRIVER_NOT_FOUND
-from evroster.services.keys import Principal, authenticate, check_client, verify_key
+from evroster.services.keys import (
+    Principal,
+    authenticate,
+    check_client,
+    client_matches,
+    verify_key,
+)
 from evroster.services.pieces import (
     ChargerPiece,
     Counts,
@@ -165,7 +171,7 @@ class Documents:
             principal = self.principal_in_memory(api_key, client)
             if principal is None:
                 return None
-        elif client is not None and client.strip() != str(principal.customer_id):
+        elif not client_matches(principal, client):
             return None
         key = canonical_key(id_tag)
         if key is None:

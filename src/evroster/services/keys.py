@@ -25,6 +25,7 @@ __all__ = [
     "Role",
     "authenticate",
     "check_client",
+    "client_matches",
     "create_customer",
     "issue_key",
     "list_keys",
@@ -164,9 +165,14 @@ def verify_key(source: KeySource, api_key: str | None) -> Principal:
 
 def check_client(principal: Principal, client_id: str | None) -> Principal:
     """``principal``, if eMabler's ``clientId`` is absent or names its customer."""
-    if client_id is not None and client_id.strip() != str(principal.customer_id):
+    if not client_matches(principal, client_id):
         raise Unauthorized(UNAUTHORIZED)
     return principal
+
+
+def client_matches(principal: Principal, client_id: str | None) -> bool:
+    """Whether eMabler's ``clientId`` is absent or names the principal's customer."""
+    return client_id is None or client_id.strip() == str(principal.customer_id)
 
 
 def resume(source: KeySource, key_id: str) -> Principal:
