@@ -8,10 +8,11 @@ reads (see docs/benchmarks.md). Errors still go through the one mapping in
 ``api/problems.py``.
 
 Documents come from the process's document cache when it holds them
-(``services/documents.py``); what is missing is read from the database.
+(``services/documents.py``); what is missing is read from the database. A request the
+cache can answer whole is answered first, on the event loop, on both databases.
 
-On SQLite the reads run on the event loop thread, because a thread hop costs more
-than the reads themselves; on PostgreSQL they wait on the network, so they run in
+Otherwise, on SQLite the reads run on the event loop thread, because a thread hop costs
+more than the reads themselves; on PostgreSQL they wait on the network, so they run in
 the thread pool.
 """
 

@@ -11,8 +11,8 @@ What it keeps (all in one LRU, so one setting bounds it):
 * ``("t", customer, key)``: a tag as the decision engine needs it, with its driver's
   grants;
 * API keys, in a small map of their own; and the keys presented and found good, so
-  that a key's secret is hashed once, not on every request (about a seventh of a
-  cached document read, measured in-process).
+  that a key's secret is hashed once, not on every request (the key check was 2.4 of
+  the 8.7 µs of a cached document read, measured in-process).
 
 How a change reaches it (``apply``, from the change feed of ``storage``):
 

@@ -4,7 +4,7 @@ A statement built once still costs SQLAlchemy's execution machinery on every
 ``Connection.execute``: a cache-key lookup, an execution context, parameter and result
 processing through generic paths, events, a ``CursorResult``. For a one-row statement
 on SQLite that is about 35 µs against 7 µs for the statement itself, and a ``PATCH``
-runs four of them (docs/benchmarks.md, "Writes on the DB-API connection").
+runs up to four of them (docs/architecture.md, "Storage").
 
 :class:`Prepared` keeps what SQLAlchemy would compute each time: the SQL text for the
 dialect, the order of its parameters, and the same type processors SQLAlchemy applies
