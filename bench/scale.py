@@ -29,7 +29,10 @@ CPU 1), alternating with the ceiling round by round:
   round, and the server's CPU time per request of each (from /proc, all its threads):
   what a write costs among reads against alone, which the mixed ratio hangs on.
 
-Writes bench/results/scale[-postgresql].json and docs/benchmarks-p99.png.
+Writes bench/results/scale[-postgresql].json and docs/benchmarks-p99.png. A run of only
+some phases writes bench/results/scale-<phases>[-postgresql].json instead (for example
+``scale-cold-mixed.json``) and leaves the full run's file and plot as they were: a
+partial run used to overwrite them, losing the other phases' figures.
 """
 
 from __future__ import annotations
@@ -140,6 +143,8 @@ _wrk = wrk
 
 
 _CACHE_ENV: dict[str, str] = {}
+# The phases of a full run: only such a run writes scale.json and the plot.
+_FULL_RUN = ("warm", "cold", "mixed", "memory")
 
 
 def _server(url: str, port: int, name: str, **env: str) -> Any:
@@ -254,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--phases",
-        default="warm,cold,mixed,memory",
+        default=",".join(_FULL_RUN),
         help="which phases to run (comma-separated); the report holds those only",
     )
     add_postgres_option(parser)
@@ -295,16 +300,18 @@ def main(argv: list[str] | None = None) -> int:
     if "warm" in report:
         report["warm"]["cache"] = _cache_stats(app.log)
     suffix = "" if million["backend"] == "sqlite" else "-postgresql"
-    out = RESULTS / f"scale{suffix}.json"
+    phases = args.phases.split(",")
+    full = set(phases) >= set(_FULL_RUN)
+    out = RESULTS / (f"scale{suffix}.json" if full else f"scale-{'-'.join(phases)}{suffix}.json")
     costs = report.pop("costs", None)
     if costs:  # a diagnosis, not one of the issue's figures: a file of its own
         costs_out = RESULTS / f"scale-costs{suffix}.json"
         costs_out.write_text(json.dumps({**report, "costs": costs}, indent=2) + "\n")
         print(f"costs written to {costs_out}")
-    if set(args.phases.split(",")) != {"costs"}:
+    if set(phases) != {"costs"}:
         out.write_text(json.dumps(report, indent=2) + "\n")
         print(f"written to {out}")
-    if million["backend"] == "sqlite" and "p99_by_connections" in report:
+    if full and million["backend"] == "sqlite" and "p99_by_connections" in report:
         _plot(report["p99_by_connections"], DOCS / "benchmarks-p99.png")
     _summary(report, costs)
     bad = sum(
