@@ -22,6 +22,10 @@ CPU 1), alternating with the ceiling round by round:
   of the machine;
 * mixed: the hot set, 95 % document reads and 5 % writes (half renaming a driver, half
   renaming a charger that appears in many documents), through the same server;
+* live: the hot set with a warm cache on a server of its own, first alone, then while
+  another process (bench/live.py) writes chargers' live fields as an OCPP worker would:
+  333 Heartbeats a second in one batch, 100 status changes a second one by one (100,000
+  chargers at the default 300 s heartbeat); what the churn costs the cache;
 * memory: every idTag of the database for 60 s, the default cache size; resident
   memory of the worker and the cache's own count of its bytes, read at the end;
 * costs (only when asked for, ``--phases costs``): no ceiling, but one server with a
@@ -43,7 +47,9 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -144,7 +150,7 @@ _wrk = wrk
 
 _CACHE_ENV: dict[str, str] = {}
 # The phases of a full run: only such a run writes scale.json and the plot.
-_FULL_RUN = ("warm", "cold", "mixed", "memory")
+_FULL_RUN = ("warm", "cold", "mixed", "live", "memory")
 
 
 def _server(url: str, port: int, name: str, **env: str) -> Any:
@@ -317,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     bad = sum(
         report[p]["non_2xx"] for p in ("warm", "cold_1m", "cold_100k", "mixed") if p in report
     ) + (costs["non_2xx"] if costs else 0)
+    if "live" in report:
+        bad += report["live"]["quiet"]["non_2xx"] + report["live"]["live"]["non_2xx"]
     return 1 if bad else 0
 
 
@@ -336,6 +344,8 @@ def _run_phases(
         found.update(_cold(args, million, tenth, ceiling))
     if "mixed" in phases:
         found.update(_mixed(args, million, ceiling))
+    if "live" in phases:
+        found.update(_live(args, million, ceiling))
     if "memory" in phases:
         found.update(_memory(million))
     if "costs" in phases:
@@ -412,6 +422,44 @@ def _mixed(args: argparse.Namespace, million: dict[str, Any], ceiling: str) -> d
             rounds, seconds, ceiling, mixed.base, "mixed.lua", mixed_data, key
         )
     found["mixed"]["cache"] = _cache_stats(mixed.log)
+    return found
+
+
+def _live(args: argparse.Namespace, million: dict[str, Any], ceiling: str) -> dict[str, Any]:
+    """Warm reads of the hot set, first alone, then while another process writes the
+    chargers' live fields (bench/live.py): what the churn of lastSeen and statuses costs
+    the cache, on the same server."""
+    if million["backend"] != "sqlite":
+        return {}  # the writer shares the SQLite file; PostgreSQL is not measured here
+    seconds, rounds, key = args.duration, args.rounds, million["key"]
+    hot = DATA / "scale-1m-hot.txt"
+    found: dict[str, Any] = {}
+    print("live: warm reads of the hot set, alone, then beside live-field writes")
+    with _server(million["url"], free_port(), "live") as app:
+        _fill(app.base, hot, key)
+        quiet = _alternate(rounds, seconds, ceiling, app.base, "idtags.lua", hot, key)
+        argv = [sys.executable, "-m", "bench.live", million["url"], str(million["customer_id"])]
+        writer = subprocess.Popen(
+            [*pin(1), *argv], cwd=ROOT.parent, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            live = _alternate(rounds, seconds, ceiling, app.base, "idtags.lua", hot, key)
+        finally:
+            writer.send_signal(signal.SIGTERM)
+            out, _ = writer.communicate(timeout=60)
+    written = json.loads(out.strip().splitlines()[-1])
+    print(f"  written: {written}")
+    found["live"] = {
+        "quiet": quiet,
+        "live": live,
+        "ratio_quiet": quiet["ratio"],
+        "ratio_live": live["ratio"],
+        "live_over_quiet": round(live["evroster"]["rps"] / quiet["evroster"]["rps"], 3),
+        "written": written,
+        # The whole phase: the fill's misses (one per document of the hot set), then the
+        # quiet rounds' hits; what was spliced or read again came from the live writes.
+        "cache": _cache_stats(app.log),
+    }
     return found
 
 
@@ -495,6 +543,14 @@ def _summary(report: dict[str, Any], costs: dict[str, Any] | None) -> None:
         print(
             f"cold p99 at 1M / at 100k: {report['cold_p99_ratio_1m_to_100k']} at 64"
             f" connections, {report['cold_p99_ratio_1m_to_100k_at_16']} at 16"
+        )
+    if "live" in report:
+        live = report["live"]
+        print(
+            f"live       ratio {live['ratio_live']:.3f} beside live writes,"
+            f" {live['ratio_quiet']:.3f} alone on the same server:"
+            f" {live['live_over_quiet']} of its rate alone"
+            f" | per round {live['live']['paired_ratios']} | cache {live['cache']}"
         )
     if "memory" in report:
         print(f"memory: {report['memory']}")
