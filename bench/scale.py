@@ -446,7 +446,11 @@ def _live(args: argparse.Namespace, million: dict[str, Any], ceiling: str) -> di
             live = _alternate(rounds, seconds, ceiling, app.base, "idtags.lua", hot, key)
         finally:
             writer.send_signal(signal.SIGTERM)
-            out, _ = writer.communicate(timeout=60)
+            try:
+                out, _ = writer.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                writer.kill()
+                raise
     written = json.loads(out.strip().splitlines()[-1])
     print(f"  written: {written}")
     found["live"] = {
