@@ -451,6 +451,8 @@ def _live(args: argparse.Namespace, million: dict[str, Any], ceiling: str) -> di
             except subprocess.TimeoutExpired:
                 writer.kill()
                 raise
+    if writer.returncode != 0 or not out.strip():
+        sys.exit(f"live: the writer failed (exit {writer.returncode}); its error is above")
     written = json.loads(out.strip().splitlines()[-1])
     print(f"  written: {written}")
     found["live"] = {
