@@ -428,9 +428,8 @@ def _mixed(args: argparse.Namespace, million: dict[str, Any], ceiling: str) -> d
 def _live(args: argparse.Namespace, million: dict[str, Any], ceiling: str) -> dict[str, Any]:
     """Warm reads of the hot set, first alone, then while another process writes the
     chargers' live fields (bench/live.py): what the churn of lastSeen and statuses costs
-    the cache, on the same server."""
-    if million["backend"] != "sqlite":
-        return {}  # the writer shares the SQLite file; PostgreSQL is not measured here
+    the cache, on the same server. The writer is another worker on the SQLite file, or
+    another replica on the PostgreSQL database."""
     seconds, rounds, key = args.duration, args.rounds, million["key"]
     hot = DATA / "scale-1m-hot.txt"
     found: dict[str, Any] = {}
