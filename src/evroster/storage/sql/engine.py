@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,6 +73,28 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
+def _refuse_dropped(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled PostgreSQL connection that the server has dropped, without a round
+    trip: SQLAlchemy's ``pool_pre_ping`` sends a query on every checkout, one of a
+    hot-path read's four round trips (docs/benchmarks.md).
+
+    An idle connection has nothing to read unless the server spoke: a backend that was
+    terminated (a restart, an administrator) sends its error and closes the socket, so a
+    readable socket means the connection is gone, and the pool connects again on
+    ``DisconnectionError`` (up to three times). A connection lost without a word (a
+    network cut) fails its first statement instead, as the ping would have after its
+    timeout.
+    """
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise sa.exc.DisconnectionError
+    try:
+        readable, _, _ = select.select([dbapi_conn.pgconn.socket], [], [], 0)
+    except (psycopg.OperationalError, OSError, ValueError) as exc:
+        raise sa.exc.DisconnectionError from exc
+    if readable:
+        raise sa.exc.DisconnectionError
+
+
 def create_engine(url: str, pool_size: int = 10, read_only: bool = False) -> Engine:
     """An engine for ``url`` with the settings evroster relies on.
 
@@ -129,10 +152,10 @@ def create_engine(url: str, pool_size: int = 10, read_only: bool = False) -> Eng
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
     )
+    sa.event.listen(engine, "checkout", _refuse_dropped)
     if read_only:
 
         @sa.event.listens_for(engine, "connect")
