@@ -4,6 +4,8 @@ terminated go through on fresh connections instead of failing once per pooled on
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 
 import psycopg
@@ -62,3 +64,24 @@ def test_a_live_idle_connection_is_kept(database_urls: dict[str, str]) -> None:
         assert _pooled_pids(engine, 1) == first  # nothing dropped: no new connection
     finally:
         engine.dispose()
+
+
+def test_a_connection_numbered_past_1024_is_checked_too(database_urls: dict[str, str]) -> None:
+    """A process with thousands of chargers connected holds sockets past select()'s
+    limit: the check must work there, not refuse every connection."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    engine = create_engine(database_urls["postgresql"], pool_size=1)
+    try:
+        held = engine.raw_connection()
+        assert held.driver_connection.pgconn.socket > 1024  # type: ignore[union-attr]
+        held.close()
+        first = _pooled_pids(engine, 1)
+        assert _pooled_pids(engine, 1) == first
+    finally:
+        engine.dispose()
+        for fd in filler:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -87,11 +87,14 @@ def _refuse_dropped(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
     """
     if dbapi_conn.closed or dbapi_conn.broken:
         raise sa.exc.DisconnectionError
+    # poll, not select: a process serving thousands of chargers holds sockets numbered
+    # past select()'s limit of 1024.
+    poller = select.poll()
     try:
-        readable, _, _ = select.select([dbapi_conn.pgconn.socket], [], [], 0)
-    except (psycopg.OperationalError, OSError, ValueError) as exc:
+        poller.register(dbapi_conn.pgconn.socket, select.POLLIN)
+    except (psycopg.OperationalError, OSError) as exc:
         raise sa.exc.DisconnectionError from exc
-    if readable:
+    if poller.poll(0):  # data, an error or a hang-up
         raise sa.exc.DisconnectionError
 
 
