@@ -46,6 +46,7 @@ test: $(TEST_STAMP) $(CHROMIUM) lint typecheck
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy

@@ -62,10 +62,11 @@ async def _measure(key: str, tags: list[str], rounds: int) -> dict[str, float]:
     from bench.ceiling import app as ceiling
     from evroster.api.app import create_app
     from evroster.api.credentials import credentials
-    from evroster.api.hot import _JSON, _by_idtag, _route
+    from evroster.api.hot import _JSON, HotPath, _by_idtag, _route
 
     app = create_app()
     hot = app.app
+    assert isinstance(hot, HotPath), "the guard is expected to wrap the hot path"
     documents = hot.documents
     body = (DATA / "scale-mean-document.json").read_bytes()
     headers = [(b"host", b"bench"), (b"x-api-key", key.encode())]

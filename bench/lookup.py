@@ -23,6 +23,7 @@ import shutil
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     backend = "postgresql" if args.postgres else "sqlite"
     upgrade(url)
     store = SqlStore(url)
-    shape = Shape(
-        drivers=args.drivers, chargers=args.drivers // 5, **(HEAVY if args.mix == "heavy" else {})
-    )
+    mix = HEAVY if args.mix == "heavy" else Shape()
+    shape = replace(mix, drivers=args.drivers, chargers=args.drivers // 5)
     suffix = "" if backend == "sqlite" else f"-{backend}"
     out = args.out or RESULTS / f"lookup-{args.mix}{suffix}.json"
     dataset = load(store, shape)
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
 
     def median(name: str, field: str) -> float:
-        return statistics.median(r[field] for r in runs[name])
+        return float(statistics.median(r[field] for r in runs[name]))
 
     ratio = median("evroster", "rps") / median("ceiling", "rps")
     report = {

@@ -127,7 +127,7 @@ def _files(name: str, data: dict[str, Any]) -> None:
                 sa.text("SELECT charger_id FROM chargers WHERE customer_id = :c"), customer
             ).scalars()
         )
-        owners = dict(
+        owners: dict[str, int] = dict(
             conn.execute(
                 sa.text(
                     "SELECT id_tag_key, driver_id FROM tags WHERE customer_id = :c ORDER BY id"

@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from bench.common import RESULTS, add_postgres_option, free_port, fresh_database, serving
 from bench.dataset import Shape, load
@@ -140,7 +141,7 @@ class Soak:
     async def charger(self, charger_id: str, rng: random.Random) -> None:
         url = self.base.replace("http", "ws") + f"/ocpp/{self.customer}/{charger_id}"
         await asyncio.sleep(rng.random() * 5)
-        async with connect(url, subprotocols=["ocpp1.6"], open_timeout=30) as ws:
+        async with connect(url, subprotocols=[Subprotocol("ocpp1.6")], open_timeout=30) as ws:
             n = 0
 
             async def call(action: str, payload: dict[str, Any]) -> Any:

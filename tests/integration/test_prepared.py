@@ -85,9 +85,7 @@ def test_one_statement_for_the_same_columns_in_any_order(store: SqlStore) -> Non
     assert (found["name"], found["external_id"]) == ("Renamed", "E-1")
 
 
-def test_the_statements_kept_are_bounded(
-    store: SqlStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_statements_kept_are_bounded(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """Clients choose which columns a PATCH sets: however many sets they send, the
     compiled statements kept per database stay under MAX_STATEMENTS."""
     monkeypatch.setattr(prepared_module, "MAX_STATEMENTS", 3)
