@@ -4,6 +4,8 @@ of several statements in a batch begins the snapshot that the rest of the batch 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
@@ -14,10 +16,10 @@ from evroster.storage.sql.store import SqlStore
 
 
 @pytest.fixture
-def store(database_urls: dict[str, str]) -> SqlStore:
+def store(database_urls: dict[str, str]) -> Iterator[SqlStore]:
     # One pooled read connection: every batch and snapshot transaction shares it.
     opened = SqlStore(database_urls["postgresql"], pool_size=1)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
